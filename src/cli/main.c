@@ -1,0 +1,6 @@
+/* isxd: placeholder until the daemon lands. */
+int
+main(void)
+{
+    return 0;
+}
