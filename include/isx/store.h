@@ -1,0 +1,104 @@
+/*
+ * The store: where a node keeps its objects, the projections the API queries, its users and
+ * its audit trail (ARCHITECTURE.md §5). This header is the whole interface; backends live in
+ * src/store/ (sqlite.c is the embedded default). Nothing outside src/store/ sees SQL.
+ *
+ * Writes go through one writer connection under a lock; readers take connections from a
+ * small pool, so reads never wait for a write (SQLite WAL).
+ */
+#ifndef ISX_STORE_H
+#define ISX_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "isx/auth.h"
+#include "isx/buf.h"
+#include "isx/object.h"
+
+struct isx_store;
+
+/* Opens (and with `create`, creates) the database at `path` and applies pending migrations. */
+int
+isx_store_open(const char *path, int create, struct isx_store **out);
+void
+isx_store_close(struct isx_store *s);
+/* The schema version after migrations. */
+int
+isx_store_schema_version(struct isx_store *s);
+
+/* Who made a change and what it was, recorded beside every object a node accepts. */
+struct isx_change {
+    const char *actor;  /* user name, or "peer:<party>" */
+    const char *action; /* "create", "update", "retire", "import", "init" */
+};
+
+/*
+ * Stores a signed object, updates its projection and records the change, in one
+ * transaction. Idempotent by hash: an object already stored returns ISX_EEXISTS and changes
+ * nothing. When `expect_version` is non-NULL the current version of the id must be exactly
+ * that (NULL expect with `must_be_new` set requires the id to be unknown), else ISX_ECONFLICT.
+ */
+int
+isx_store_put(struct isx_store *s, const struct isx_object *o, const struct isx_change *change,
+              const char *expect_version, int must_be_new);
+
+/* The canonical bytes of the current (or the given) version of `id`; ISX_ENOTFOUND. */
+int
+isx_store_get(struct isx_store *s, const char *id, const char *version, struct isx_buf *out);
+/* The canonical bytes of the object with this SHA-256. */
+int
+isx_store_get_by_hash(struct isx_store *s, const uint8_t hash[32], struct isx_buf *out);
+/* [{"version","hash","recorded_at","actor","action"}...] oldest first. */
+int
+isx_store_versions(struct isx_store *s, const char *id, json_t **out);
+
+/* A directory query; NULL fields do not filter. */
+struct isx_dir_query {
+    const char *type; /* required: party | authority | poc */
+    const char *party;
+    const char *kind;      /* poc kind or authority category */
+    const char *direction; /* authorities handling this direction */
+    const char *language;  /* contacts working in this language */
+    const char *authority; /* contacts of this authority */
+    const char *text;      /* case-insensitive substring of names and channels */
+    int include_retired;
+    const char *after; /* cursor: the last id of the previous page */
+    size_t limit;      /* 1..500 */
+};
+
+/*
+ * Lists current versions matching `q` in id order: *items is a new array of envelopes,
+ * *next the id to pass as `after` for the next page (NULL on the last page; free()).
+ */
+int
+isx_store_dir_list(struct isx_store *s, const struct isx_dir_query *q, json_t **items,
+                   char **next);
+
+/* Rebuilds every projection from the stored objects; *count = objects replayed. */
+int
+isx_store_reindex(struct isx_store *s, size_t *count);
+
+/* Number of stored objects (all versions). */
+int
+isx_store_count(struct isx_store *s, int64_t *count);
+
+/* Users. The token hash is the only trace of a token the store keeps. */
+int
+isx_store_user_add(struct isx_store *s, const char *name, enum isx_role role,
+                   const uint8_t token_hash[32], const char *actor);
+int
+isx_store_user_by_token(struct isx_store *s, const uint8_t token_hash[32], struct isx_user *out);
+/* [{"name","role","created_at","created_by"}...] */
+int
+isx_store_user_list(struct isx_store *s, json_t **out);
+
+/* Node settings that live with the data ("party", "name", ...). *value: malloc'd string. */
+int
+isx_store_meta_get(struct isx_store *s, const char *key, char **value);
+int
+isx_store_meta_set(struct isx_store *s, const char *key, const char *value);
+
+#endif

@@ -1,0 +1,738 @@
+/*
+ * The embedded SQLite backend of the store. One writer connection, guarded by a mutex, makes
+ * every change inside a single IMMEDIATE transaction; a pool of read-only connections serves
+ * queries concurrently (WAL mode). Invariants: `objects` is append-only and is the truth;
+ * `heads` and `directory` are projections that isx_store_reindex rebuilds from `objects`
+ * alone; every accepted object has exactly one row in `changes` saying who and why.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "isx/directory.h"
+#include "isx/hash.h"
+#include "isx/store.h"
+#include "isx/timeutil.h"
+
+#define READERS 8
+
+/* Numbered migrations: entry i brings the schema from version i to i + 1. */
+static const char *const migrations[] = {
+    /* 1: objects, their projections, users and node settings. */
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE objects ("
+    "  seq INTEGER PRIMARY KEY,"
+    "  hash BLOB NOT NULL UNIQUE,"
+    "  id TEXT NOT NULL, type TEXT NOT NULL, version TEXT NOT NULL, origin TEXT NOT NULL,"
+    "  canonical BLOB NOT NULL,"
+    "  recorded_at TEXT NOT NULL,"
+    "  UNIQUE (id, version));"
+    "CREATE TABLE changes ("
+    "  seq INTEGER PRIMARY KEY,"
+    "  object_seq INTEGER NOT NULL REFERENCES objects(seq),"
+    "  actor TEXT NOT NULL, action TEXT NOT NULL, at TEXT NOT NULL);"
+    "CREATE INDEX changes_object ON changes(object_seq);"
+    "CREATE TABLE heads ("
+    "  id TEXT PRIMARY KEY, type TEXT NOT NULL, version TEXT NOT NULL,"
+    "  object_seq INTEGER NOT NULL REFERENCES objects(seq));"
+    "CREATE TABLE directory ("
+    "  id TEXT PRIMARY KEY, type TEXT NOT NULL, version TEXT NOT NULL,"
+    "  object_seq INTEGER NOT NULL REFERENCES objects(seq),"
+    "  party TEXT, kind TEXT, status TEXT NOT NULL, authority TEXT,"
+    "  directions TEXT, languages TEXT, text TEXT);"
+    "CREATE INDEX directory_type ON directory(type, party, id);"
+    "CREATE TABLE users ("
+    "  id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, role TEXT NOT NULL,"
+    "  token_hash BLOB NOT NULL UNIQUE, created_at TEXT NOT NULL, created_by TEXT NOT NULL);",
+};
+
+#define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+struct isx_store {
+    sqlite3 *writer;
+    pthread_mutex_t write_lock;
+    sqlite3 *readers[READERS];
+    int reader_busy[READERS];
+    pthread_mutex_t pool_lock;
+    pthread_cond_t pool_cond;
+};
+
+static int
+exec(sqlite3 *db, const char *sql)
+{
+    return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : ISX_ESTORE;
+}
+
+static int
+open_conn(const char *path, int flags, sqlite3 **out)
+{
+    sqlite3 *db = NULL;
+
+    if (sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+        sqlite3_close(db);
+        return (flags & SQLITE_OPEN_CREATE) ? ISX_ESTORE : ISX_ENOTFOUND;
+    }
+    sqlite3_busy_timeout(db, 10000);
+    if (exec(db, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;") != 0) {
+        sqlite3_close(db);
+        return ISX_ESTORE;
+    }
+    *out = db;
+    return 0;
+}
+
+static int
+user_version(sqlite3 *db)
+{
+    sqlite3_stmt *st;
+    int v = -1;
+
+    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+static int
+migrate(sqlite3 *db)
+{
+    int v = user_version(db);
+    char sql[64];
+
+    if (v < 0 || v > NMIGRATIONS)
+        return ISX_ESTORE; /* a database from a newer isx: refuse rather than guess */
+    for (; v < NMIGRATIONS; v++) {
+        if (exec(db, "BEGIN IMMEDIATE") != 0)
+            return ISX_ESTORE;
+        snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
+        if (exec(db, migrations[v]) != 0 || exec(db, sql) != 0) {
+            exec(db, "ROLLBACK");
+            return ISX_ESTORE;
+        }
+        if (exec(db, "COMMIT") != 0)
+            return ISX_ESTORE;
+    }
+    return 0;
+}
+
+int
+isx_store_open(const char *path, int create, struct isx_store **out)
+{
+    struct isx_store *s = calloc(1, sizeof(*s));
+    int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
+    int rc;
+
+    if (s == NULL)
+        return ISX_ENOMEM;
+    pthread_mutex_init(&s->write_lock, NULL);
+    pthread_mutex_init(&s->pool_lock, NULL);
+    pthread_cond_init(&s->pool_cond, NULL);
+    if ((rc = open_conn(path, flags, &s->writer)) != 0)
+        goto fail;
+    if ((rc = exec(s->writer, "PRAGMA journal_mode = WAL")) != 0)
+        goto fail;
+    if ((rc = migrate(s->writer)) != 0)
+        goto fail;
+    for (int i = 0; i < READERS; i++) {
+        if ((rc = open_conn(path, SQLITE_OPEN_READONLY, &s->readers[i])) != 0)
+            goto fail;
+    }
+    *out = s;
+    return 0;
+fail:
+    isx_store_close(s);
+    return rc;
+}
+
+void
+isx_store_close(struct isx_store *s)
+{
+    if (s == NULL)
+        return;
+    for (int i = 0; i < READERS; i++)
+        sqlite3_close(s->readers[i]);
+    sqlite3_close(s->writer);
+    pthread_mutex_destroy(&s->write_lock);
+    pthread_mutex_destroy(&s->pool_lock);
+    pthread_cond_destroy(&s->pool_cond);
+    free(s);
+}
+
+int
+isx_store_schema_version(struct isx_store *s)
+{
+    int v;
+
+    pthread_mutex_lock(&s->write_lock);
+    v = user_version(s->writer);
+    pthread_mutex_unlock(&s->write_lock);
+    return v;
+}
+
+static sqlite3 *
+reader_get(struct isx_store *s, int *slot)
+{
+    pthread_mutex_lock(&s->pool_lock);
+    for (;;) {
+        for (int i = 0; i < READERS; i++) {
+            if (!s->reader_busy[i]) {
+                s->reader_busy[i] = 1;
+                *slot = i;
+                pthread_mutex_unlock(&s->pool_lock);
+                return s->readers[i];
+            }
+        }
+        pthread_cond_wait(&s->pool_cond, &s->pool_lock);
+    }
+}
+
+static void
+reader_put(struct isx_store *s, int slot)
+{
+    pthread_mutex_lock(&s->pool_lock);
+    s->reader_busy[slot] = 0;
+    pthread_cond_signal(&s->pool_cond);
+    pthread_mutex_unlock(&s->pool_lock);
+}
+
+static void
+bind_text(sqlite3_stmt *st, int idx, const char *v)
+{
+    if (v != NULL)
+        sqlite3_bind_text(st, idx, v, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, idx);
+}
+
+/* Runs one statement with text parameters (NULL = SQL NULL) that returns no rows. */
+static int
+run(sqlite3 *db, const char *sql, int n, const char *const *params)
+{
+    sqlite3_stmt *st;
+    int rc;
+
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return ISX_ESTORE;
+    for (int i = 0; i < n; i++)
+        bind_text(st, i + 1, params[i]);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_CONSTRAINT)
+        return ISX_EEXISTS;
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : ISX_ESTORE;
+}
+
+/* The current version of `id` (*version malloc'd, NULL when unknown). */
+static int
+head_version(sqlite3 *db, const char *id, char **version)
+{
+    sqlite3_stmt *st;
+    int rc;
+
+    *version = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT version FROM heads WHERE id = ?1", -1, &st, NULL) !=
+        SQLITE_OK)
+        return ISX_ESTORE;
+    bind_text(st, 1, id);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *version = strdup((const char *)sqlite3_column_text(st, 0));
+        rc = *version != NULL ? 0 : ISX_ENOMEM;
+    } else {
+        rc = rc == SQLITE_DONE ? 0 : ISX_ESTORE;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Moves the projections to `o` when it is newer than what they show. */
+static int
+project(sqlite3 *db, const struct isx_object *o, int64_t seq)
+{
+    char seqtext[24], *current = NULL;
+    struct isx_dir_row row;
+    int rc;
+
+    if ((rc = head_version(db, o->id, &current)) != 0)
+        return rc;
+    if (current != NULL && strcmp(current, o->version) >= 0) {
+        free(current);
+        return 0; /* an older version arrived late: history only */
+    }
+    free(current);
+    snprintf(seqtext, sizeof(seqtext), "%lld", (long long)seq);
+    const char *hp[] = {o->id, o->type, o->version, seqtext};
+    rc = run(db,
+             "INSERT INTO heads (id, type, version, object_seq) VALUES (?1, ?2, ?3, ?4) "
+             "ON CONFLICT (id) DO UPDATE SET version = ?3, object_seq = ?4",
+             4, hp);
+    if (rc != 0 || !isx_directory_type(o->type) || o->body == NULL)
+        return rc;
+    if ((rc = isx_directory_project(o, &row)) != 0)
+        return rc;
+    const char *dp[] = {row.id,     row.type,      row.version,   seqtext,      row.party, row.kind,
+                        row.status, row.authority, row.directions, row.languages, row.text};
+    rc = run(db,
+             "INSERT OR REPLACE INTO directory (id, type, version, object_seq, party, kind, "
+             "status, authority, directions, languages, text) "
+             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+             11, dp);
+    isx_directory_row_free(&row);
+    return rc;
+}
+
+static int
+insert_object(sqlite3 *db, const struct isx_object *o, const char *now, int64_t *seq)
+{
+    sqlite3_stmt *st;
+    int rc;
+
+    if (sqlite3_prepare_v2(db,
+                           "INSERT INTO objects (hash, id, type, version, origin, canonical, "
+                           "recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return ISX_ESTORE;
+    sqlite3_bind_blob(st, 1, o->hash, sizeof(o->hash), SQLITE_STATIC);
+    bind_text(st, 2, o->id);
+    bind_text(st, 3, o->type);
+    bind_text(st, 4, o->version);
+    bind_text(st, 5, o->origin);
+    sqlite3_bind_blob(st, 6, o->canonical.data, (int)o->canonical.len, SQLITE_STATIC);
+    bind_text(st, 7, now);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_CONSTRAINT)
+        return ISX_ECONFLICT; /* same (id, version) with other content */
+    if (rc != SQLITE_DONE)
+        return ISX_ESTORE;
+    *seq = sqlite3_last_insert_rowid(db);
+    return 0;
+}
+
+static int
+hash_known(sqlite3 *db, const uint8_t hash[32])
+{
+    sqlite3_stmt *st;
+    int found;
+
+    if (sqlite3_prepare_v2(db, "SELECT 1 FROM objects WHERE hash = ?1", -1, &st, NULL) !=
+        SQLITE_OK)
+        return ISX_ESTORE;
+    sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
+    found = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return found;
+}
+
+int
+isx_store_put(struct isx_store *s, const struct isx_object *o, const struct isx_change *change,
+              const char *expect_version, int must_be_new)
+{
+    char now[ISX_TIME_LEN + 1], seqtext[24], *current = NULL;
+    int64_t seq;
+    int rc;
+
+    if (o->canonical.data == NULL)
+        return ISX_EINVAL;
+    isx_time_format(isx_time_now_ms(), now);
+    pthread_mutex_lock(&s->write_lock);
+    if ((rc = exec(s->writer, "BEGIN IMMEDIATE")) != 0)
+        goto unlock;
+    if ((rc = hash_known(s->writer, o->hash)) != 0) {
+        rc = rc > 0 ? ISX_EEXISTS : rc;
+        goto rollback;
+    }
+    if ((rc = head_version(s->writer, o->id, &current)) != 0)
+        goto rollback;
+    if (must_be_new && current != NULL) {
+        rc = ISX_EEXISTS;
+        goto rollback;
+    }
+    if (expect_version != NULL && (current == NULL || strcmp(current, expect_version) != 0)) {
+        rc = current == NULL ? ISX_ENOTFOUND : ISX_ECONFLICT;
+        goto rollback;
+    }
+    if ((rc = insert_object(s->writer, o, now, &seq)) != 0)
+        goto rollback;
+    snprintf(seqtext, sizeof(seqtext), "%lld", (long long)seq);
+    const char *cp[] = {seqtext, change->actor, change->action, now};
+    if ((rc = run(s->writer,
+                  "INSERT INTO changes (object_seq, actor, action, at) VALUES (?1, ?2, ?3, ?4)", 4,
+                  cp)) != 0)
+        goto rollback;
+    if ((rc = project(s->writer, o, seq)) != 0)
+        goto rollback;
+    rc = exec(s->writer, "COMMIT");
+    if (rc == 0)
+        goto unlock;
+rollback:
+    exec(s->writer, "ROLLBACK");
+unlock:
+    pthread_mutex_unlock(&s->write_lock);
+    free(current);
+    return rc;
+}
+
+static int
+fetch_blob(struct isx_store *s, const char *sql, const void *key, int keylen, const char *key2,
+           struct isx_buf *out)
+{
+    int slot, rc;
+    sqlite3 *db = reader_get(s, &slot);
+    sqlite3_stmt *st;
+
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+        rc = ISX_ESTORE;
+        goto done;
+    }
+    if (keylen < 0)
+        bind_text(st, 1, key);
+    else
+        sqlite3_bind_blob(st, 1, key, keylen, SQLITE_STATIC);
+    if (key2 != NULL)
+        bind_text(st, 2, key2);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        rc = isx_buf_append(out, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
+    else
+        rc = rc == SQLITE_DONE ? ISX_ENOTFOUND : ISX_ESTORE;
+    sqlite3_finalize(st);
+done:
+    reader_put(s, slot);
+    return rc;
+}
+
+int
+isx_store_get(struct isx_store *s, const char *id, const char *version, struct isx_buf *out)
+{
+    if (version != NULL)
+        return fetch_blob(s, "SELECT canonical FROM objects WHERE id = ?1 AND version = ?2", id,
+                          -1, version, out);
+    return fetch_blob(s,
+                      "SELECT o.canonical FROM heads h JOIN objects o ON o.seq = h.object_seq "
+                      "WHERE h.id = ?1",
+                      id, -1, NULL, out);
+}
+
+int
+isx_store_get_by_hash(struct isx_store *s, const uint8_t hash[32], struct isx_buf *out)
+{
+    return fetch_blob(s, "SELECT canonical FROM objects WHERE hash = ?1", hash, 32, NULL, out);
+}
+
+int
+isx_store_versions(struct isx_store *s, const char *id, json_t **out)
+{
+    int slot, rc = 0;
+    sqlite3 *db = reader_get(s, &slot);
+    sqlite3_stmt *st = NULL;
+    json_t *list = json_array();
+    char hex[65];
+
+    if (list == NULL) {
+        rc = ISX_ENOMEM;
+        goto done;
+    }
+    if (sqlite3_prepare_v2(db,
+                           "SELECT o.version, o.hash, o.recorded_at, c.actor, c.action "
+                           "FROM objects o JOIN changes c ON c.object_seq = o.seq "
+                           "WHERE o.id = ?1 ORDER BY o.version",
+                           -1, &st, NULL) != SQLITE_OK) {
+        rc = ISX_ESTORE;
+        goto done;
+    }
+    bind_text(st, 1, id);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        isx_hex_encode(sqlite3_column_blob(st, 1), 32, hex);
+        json_array_append_new(
+            list, json_pack("{s:s, s:s, s:s, s:s, s:s}", "version", sqlite3_column_text(st, 0),
+                            "hash", hex, "recorded_at", sqlite3_column_text(st, 2), "actor",
+                            sqlite3_column_text(st, 3), "action", sqlite3_column_text(st, 4)));
+    }
+    rc = rc == SQLITE_DONE ? 0 : ISX_ESTORE;
+    if (rc == 0 && json_array_size(list) == 0)
+        rc = ISX_ENOTFOUND;
+    if (rc == 0) {
+        *out = list;
+        list = NULL;
+    }
+done:
+    sqlite3_finalize(st);
+    reader_put(s, slot);
+    json_decref(list);
+    return rc;
+}
+
+static char *
+ascii_lower(const char *s)
+{
+    char *out = s != NULL ? strdup(s) : NULL;
+
+    for (char *p = out; p != NULL && *p != '\0'; p++) {
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p + 32);
+    }
+    return out;
+}
+
+int
+isx_store_dir_list(struct isx_store *s, const struct isx_dir_query *q, json_t **items,
+                   char **next)
+{
+    static const char sql[] =
+        "SELECT o.canonical, d.id FROM directory d JOIN objects o ON o.seq = d.object_seq "
+        "WHERE d.type = ?1 AND (?2 IS NULL OR d.party = ?2) AND (?3 IS NULL OR d.kind = ?3) "
+        "AND (?4 IS NULL OR EXISTS (SELECT 1 FROM json_each(d.directions) WHERE value = ?4)) "
+        "AND (?5 IS NULL OR EXISTS (SELECT 1 FROM json_each(d.languages) WHERE value = ?5)) "
+        "AND (?6 IS NULL OR d.authority = ?6) AND (?7 IS NULL OR instr(d.text, ?7) > 0) "
+        "AND (?8 OR d.status = 'active') AND (?9 IS NULL OR d.id > ?9) "
+        "ORDER BY d.id LIMIT ?10";
+    int slot, rc;
+    sqlite3 *db = reader_get(s, &slot);
+    sqlite3_stmt *st = NULL;
+    json_t *list = json_array();
+    char *last = NULL, *text = ascii_lower(q->text);
+    size_t n = 0;
+    int more = 0;
+
+    if (list == NULL || (q->text != NULL && text == NULL)) {
+        rc = ISX_ENOMEM;
+        goto done;
+    }
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+        rc = ISX_ESTORE;
+        goto done;
+    }
+    bind_text(st, 1, q->type);
+    bind_text(st, 2, q->party);
+    bind_text(st, 3, q->kind);
+    bind_text(st, 4, q->direction);
+    bind_text(st, 5, q->language);
+    bind_text(st, 6, q->authority);
+    bind_text(st, 7, text);
+    sqlite3_bind_int(st, 8, q->include_retired ? 1 : 0);
+    bind_text(st, 9, q->after);
+    /* One row more than asked says whether another page exists. */
+    sqlite3_bind_int64(st, 10, (sqlite3_int64)q->limit + 1);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n == q->limit) {
+            more = 1;
+            rc = SQLITE_DONE;
+            break;
+        }
+        json_t *env = json_loadb(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0),
+                                 0, NULL);
+        if (env == NULL || json_array_append_new(list, env) != 0) {
+            rc = ISX_ESTORE;
+            goto done;
+        }
+        free(last);
+        last = strdup((const char *)sqlite3_column_text(st, 1));
+        n++;
+    }
+    if (rc != SQLITE_DONE) {
+        rc = ISX_ESTORE;
+        goto done;
+    }
+    /* `last` is only a cursor when a further row exists. */
+    rc = 0;
+    *items = list;
+    list = NULL;
+    *next = more ? last : NULL;
+    if (more)
+        last = NULL;
+done:
+    sqlite3_finalize(st);
+    reader_put(s, slot);
+    json_decref(list);
+    free(last);
+    free(text);
+    return rc;
+}
+
+int
+isx_store_reindex(struct isx_store *s, size_t *count)
+{
+    sqlite3_stmt *st = NULL;
+    size_t n = 0;
+    int rc;
+
+    pthread_mutex_lock(&s->write_lock);
+    if ((rc = exec(s->writer, "BEGIN IMMEDIATE")) != 0)
+        goto unlock;
+    if ((rc = exec(s->writer, "DELETE FROM directory; DELETE FROM heads;")) != 0)
+        goto rollback;
+    if (sqlite3_prepare_v2(s->writer, "SELECT seq, canonical FROM objects ORDER BY seq", -1, &st,
+                           NULL) != SQLITE_OK) {
+        rc = ISX_ESTORE;
+        goto rollback;
+    }
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct isx_object *o;
+        if (isx_object_parse(sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1), &o,
+                             NULL) != 0) {
+            rc = ISX_ESTORE; /* a stored object that no longer parses: the store is damaged */
+            goto rollback;
+        }
+        rc = project(s->writer, o, sqlite3_column_int64(st, 0));
+        isx_object_free(o);
+        if (rc != 0)
+            goto rollback;
+        n++;
+    }
+    if (rc != SQLITE_DONE) {
+        rc = ISX_ESTORE;
+        goto rollback;
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    if ((rc = exec(s->writer, "COMMIT")) == 0) {
+        *count = n;
+        goto unlock;
+    }
+rollback:
+    sqlite3_finalize(st);
+    exec(s->writer, "ROLLBACK");
+unlock:
+    pthread_mutex_unlock(&s->write_lock);
+    return rc;
+}
+
+int
+isx_store_count(struct isx_store *s, int64_t *count)
+{
+    int slot, rc;
+    sqlite3 *db = reader_get(s, &slot);
+    sqlite3_stmt *st;
+
+    rc = ISX_ESTORE;
+    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM objects", -1, &st, NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            *count = sqlite3_column_int64(st, 0);
+            rc = 0;
+        }
+        sqlite3_finalize(st);
+    }
+    reader_put(s, slot);
+    return rc;
+}
+
+int
+isx_store_user_add(struct isx_store *s, const char *name, enum isx_role role,
+                   const uint8_t token_hash[32], const char *actor)
+{
+    sqlite3_stmt *st;
+    char now[ISX_TIME_LEN + 1];
+    int rc;
+
+    isx_time_format(isx_time_now_ms(), now);
+    pthread_mutex_lock(&s->write_lock);
+    if (sqlite3_prepare_v2(s->writer,
+                           "INSERT INTO users (name, role, token_hash, created_at, created_by) "
+                           "VALUES (?1, ?2, ?3, ?4, ?5)",
+                           -1, &st, NULL) != SQLITE_OK) {
+        rc = ISX_ESTORE;
+        goto unlock;
+    }
+    bind_text(st, 1, name);
+    bind_text(st, 2, isx_role_name(role));
+    sqlite3_bind_blob(st, 3, token_hash, 32, SQLITE_STATIC);
+    bind_text(st, 4, now);
+    bind_text(st, 5, actor);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    rc = rc == SQLITE_DONE ? 0 : rc == SQLITE_CONSTRAINT ? ISX_EEXISTS : ISX_ESTORE;
+unlock:
+    pthread_mutex_unlock(&s->write_lock);
+    return rc;
+}
+
+int
+isx_store_user_by_token(struct isx_store *s, const uint8_t token_hash[32], struct isx_user *out)
+{
+    int slot, rc;
+    sqlite3 *db = reader_get(s, &slot);
+    sqlite3_stmt *st;
+    struct isx_user u = {0};
+
+    if (sqlite3_prepare_v2(db, "SELECT id, name, role FROM users WHERE token_hash = ?1", -1, &st,
+                           NULL) != SQLITE_OK) {
+        rc = ISX_ESTORE;
+        goto done;
+    }
+    sqlite3_bind_blob(st, 1, token_hash, 32, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        u.id = sqlite3_column_int64(st, 0);
+        snprintf(u.name, sizeof(u.name), "%s", (const char *)sqlite3_column_text(st, 1));
+        rc = isx_role_parse((const char *)sqlite3_column_text(st, 2), &u.role) == 0 ? 0
+                                                                                     : ISX_ESTORE;
+    } else {
+        rc = rc == SQLITE_DONE ? ISX_EAUTH : ISX_ESTORE;
+    }
+    sqlite3_finalize(st);
+    if (rc == 0)
+        *out = u;
+done:
+    reader_put(s, slot);
+    return rc;
+}
+
+int
+isx_store_user_list(struct isx_store *s, json_t **out)
+{
+    int slot, rc;
+    sqlite3 *db = reader_get(s, &slot);
+    sqlite3_stmt *st;
+    json_t *list = json_array();
+
+    rc = ISX_ESTORE;
+    if (list != NULL && sqlite3_prepare_v2(db,
+                                           "SELECT name, role, created_at, created_by FROM users "
+                                           "ORDER BY name",
+                                           -1, &st, NULL) == SQLITE_OK) {
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+            json_array_append_new(list,
+                                  json_pack("{s:s, s:s, s:s, s:s}", "name",
+                                            sqlite3_column_text(st, 0), "role",
+                                            sqlite3_column_text(st, 1), "created_at",
+                                            sqlite3_column_text(st, 2), "created_by",
+                                            sqlite3_column_text(st, 3)));
+        sqlite3_finalize(st);
+        rc = rc == SQLITE_DONE ? 0 : ISX_ESTORE;
+    }
+    reader_put(s, slot);
+    if (rc == 0)
+        *out = list;
+    else
+        json_decref(list);
+    return rc;
+}
+
+int
+isx_store_meta_get(struct isx_store *s, const char *key, char **value)
+{
+    struct isx_buf b = ISX_BUF_INIT;
+    int rc = fetch_blob(s, "SELECT value FROM meta WHERE key = ?1", key, -1, NULL, &b);
+
+    if (rc == 0)
+        *value = isx_buf_steal(&b, NULL);
+    isx_buf_free(&b);
+    return rc;
+}
+
+int
+isx_store_meta_set(struct isx_store *s, const char *key, const char *value)
+{
+    const char *p[] = {key, value};
+    int rc;
+
+    pthread_mutex_lock(&s->write_lock);
+    rc = run(s->writer, "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)", 2, p);
+    pthread_mutex_unlock(&s->write_lock);
+    return rc;
+}
