@@ -3,6 +3,7 @@
  * are immutable afterwards, so readers on any thread share them without locks.
  */
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "isx/data.h"
@@ -119,22 +120,24 @@ isx_party_code_valid(const char *code)
     return code != NULL && (strcmp(code, ISX_DEPOSITARY) == 0 || isx_country_valid(code));
 }
 
-/* ISO 639-1, as two-letter codes run together; searched two characters at a time. */
+/* ISO 639-1, space-separated with a space at each end, so " xx " finds a code. */
 static const char iso639_1[] =
-    "aaabaeafakamanarasavayazbabebgbhbibmbnbobrbscacechcocrcscucvcydadedvdzeeeleneoeset"
-    "eufaffifjfofrfygagdglgngugvhahehihohrhthuhyhziaidieigiiikioisitiujajvkakgkikjkkkl"
-    "kmknkokrkskukvkwkylalblglilnloltlulvmgmhmimkmlmnmrmsmtmynanbndnengnlnnnonrnvnyoc"
-    "ojomorospapiplpsptqurmrnrorurwsascsdsesgsiskslsmsnsosqsrssstsusvswtatetgthtitktl"
-    "tntotrtstttwtyugukuruzvevivowawoxhyiyozazhzu";
+    " aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu "
+    "cv cy da de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho "
+    "hr ht hu hy hz ia id ie ig ii ik io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv "
+    "kw ky la lb lg li ln lo lt lu lv mg mh mi mk ml mn mr ms mt my na nb nd ne ng nl nn no nr "
+    "nv ny oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk sl sm sn so sq "
+    "sr ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh "
+    "yi yo za zh zu ";
 
 int
 isx_language_valid(const char *code)
 {
-    if (code == NULL || strlen(code) != 2)
+    char needle[5];
+
+    if (code == NULL || strlen(code) != 2 || code[0] < 'a' || code[0] > 'z' || code[1] < 'a' ||
+        code[1] > 'z')
         return 0;
-    for (size_t i = 0; iso639_1[i] != '\0'; i += 2) {
-        if (iso639_1[i] == code[0] && iso639_1[i + 1] == code[1])
-            return 1;
-    }
-    return 0;
+    snprintf(needle, sizeof(needle), " %s ", code);
+    return strstr(iso639_1, needle) != NULL;
 }

@@ -166,10 +166,9 @@ static unsigned
 b64_value(unsigned c, int url)
 {
     unsigned c62 = url ? '-' : '+', c63 = url ? '_' : '/';
-    unsigned x = (GE(c, 'A') & LE(c, 'Z') & (c - 'A')) |
-                 (GE(c, 'a') & LE(c, 'z') & (c - ('a' - 26))) |
-                 (GE(c, '0') & LE(c, '9') & (c - ('0' - 52))) | (EQ(c, c62) & 62U) |
-                 (EQ(c, c63) & 63U);
+    unsigned x =
+        (GE(c, 'A') & LE(c, 'Z') & (c - 'A')) | (GE(c, 'a') & LE(c, 'z') & (c - ('a' - 26))) |
+        (GE(c, '0') & LE(c, '9') & (c - ('0' - 52))) | (EQ(c, c62) & 62U) | (EQ(c, c63) & 63U);
 
     return x | (EQ(x, 0) & (EQ(c, 'A') ^ 0xffU));
 }

@@ -18,9 +18,9 @@
 #include "isx/jcs.h"
 
 /* Signed objects are shallow; a cap keeps recursion bounded and catches cyclic values. */
-#define MAX_DEPTH     64
-#define STR_(x)       #x
-#define STR(x)        STR_(x)
+#define MAX_DEPTH 64
+#define STR_(x)   #x
+#define STR(x)    STR_(x)
 
 /* ±(2^53 − 1): the integers that every IEEE-754 JSON implementation reads back exactly. */
 #define MAX_SAFE_INTEGER 9007199254740991LL

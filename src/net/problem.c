@@ -88,6 +88,7 @@ isx_http_problem_render(enum isx_lang lang, int err, const struct isx_diag *d, s
     char type[96];
     const char *name = isx_err_name(err);
     const char *title = isx_err_title(lang, err);
+    const char *detail_text;
     json_t *doc = NULL;
     size_t orig_len = out->len;
     size_t n;
@@ -105,14 +106,14 @@ isx_http_problem_render(enum isx_lang lang, int err, const struct isx_diag *d, s
         rc = ISX_ENOMEM;
     }
 
+    detail_text = detail.data != NULL ? detail.data : title;
     doc = json_object();
     if (doc == NULL)
         goto cleanup;
     if (json_object_set_new(doc, "type", json_string(type)) != 0 ||
         json_object_set_new(doc, "title", text_value(title)) != 0 ||
         json_object_set_new(doc, "status", json_integer(isx_err_status(err))) != 0 ||
-        json_object_set_new(doc, "detail",
-                            text_value(detail.data != NULL ? detail.data : title)) != 0)
+        json_object_set_new(doc, "detail", text_value(detail_text)) != 0)
         goto cleanup;
     if (d != NULL && d->field[0] != '\0' &&
         json_object_set_new(doc, "field", text_value(d->field)) != 0)

@@ -1,0 +1,43 @@
+/*
+ * The REST API under /api/v1/: the route table and the hooks isxd gives the HTTP server.
+ * Handlers live one resource per file in src/api/; the table in src/api/routes.c is the one
+ * place that says which URL reaches which handler with which roles.
+ */
+#ifndef ISX_API_H
+#define ISX_API_H
+
+#include <stddef.h>
+
+#include "isx/http.h"
+#include "isx/node.h"
+
+/* The route table; req->ctx of every handler is the struct isx_node. */
+const struct isx_route *
+isx_api_routes(size_t *count);
+
+/* isx_http_auth_fn over the node's users. */
+int
+isx_api_authenticate(void *ctx, const char *token, struct isx_user *out);
+
+/* isx_http_metrics_fn: the node's own figures for /metrics. */
+void
+isx_api_metrics(void *ctx, struct isx_buf *out);
+
+/* Handlers, by resource (src/api/<resource>.c). */
+int isx__api_node_info(struct isx_http_req *req);
+int isx__api_whoami(struct isx_http_req *req);
+int isx__api_vocab(struct isx_http_req *req);
+int isx__api_vocab_threat(struct isx_http_req *req);
+int isx__api_dir_list(struct isx_http_req *req);
+int isx__api_dir_create(struct isx_http_req *req);
+int isx__api_dir_get(struct isx_http_req *req);
+int isx__api_dir_update(struct isx_http_req *req);
+int isx__api_dir_retire(struct isx_http_req *req);
+int isx__api_object_get(struct isx_http_req *req);
+int isx__api_object_versions(struct isx_http_req *req);
+int isx__api_object_import(struct isx_http_req *req);
+int isx__api_object_verify(struct isx_http_req *req);
+int isx__api_user_list(struct isx_http_req *req);
+int isx__api_user_create(struct isx_http_req *req);
+
+#endif

@@ -1,0 +1,145 @@
+/*
+ * /api/v1/objects: any object by id, its versions, the import of objects signed elsewhere and
+ * signature verification. An imported object is stored only when a signature made by a key
+ * the node knows for its origin verifies (the originator's signature travels intact).
+ */
+#include <string.h>
+
+#include "isx/api.h"
+#include "isx/directory.h"
+#include "isx/marking.h"
+
+static int
+id_param(struct isx_http_req *req, const char **id)
+{
+    const char *p = req->nparams > 0 ? req->params[0] : "";
+
+    if (!isx_object_id_valid(p, NULL))
+        return isx_diag_set(&req->diag, ISX_ENOTFOUND, "id", "object.id", p);
+    *id = p;
+    return 0;
+}
+
+int
+isx__api_object_get(struct isx_http_req *req)
+{
+    struct isx_node *n = req->ctx;
+    struct isx_object *o = NULL;
+    const char *id = NULL;
+    int rc;
+
+    if ((rc = id_param(req, &id)) != 0)
+        return rc;
+    if ((rc = isx_node_get(n, id, isx_http_query(req, "version"), &o)) != 0)
+        return isx_diag_set(&req->diag, rc, "id", "api.not_found", id);
+    if (!isx_marking_allows_role(o->marking, req->user->role)) {
+        rc = isx_diag_set(&req->diag, ISX_ENOTFOUND, "id", "api.not_found", id);
+    } else {
+        isx_http_set_header(req, "ISX-Object-Hash", isx_arena_strdup(req->arena, o->hash_hex));
+        rc = isx_http_reply_json(req, 200, o->env);
+    }
+    isx_object_free(o);
+    return rc;
+}
+
+int
+isx__api_object_versions(struct isx_http_req *req)
+{
+    struct isx_node *n = req->ctx;
+    json_t *list = NULL, *doc;
+    const char *id = NULL;
+    int rc;
+
+    if ((rc = id_param(req, &id)) != 0)
+        return rc;
+    if ((rc = isx_store_versions(n->store, id, &list)) != 0)
+        return isx_diag_set(&req->diag, rc, "id", "api.not_found", id);
+    doc = json_pack("{s:s, s:o}", "id", id, "versions", list);
+    rc = doc != NULL ? isx_http_reply_json(req, 200, doc) : ISX_ENOMEM;
+    json_decref(doc);
+    return rc;
+}
+
+/* Parses, checks and verifies an envelope from the request body. */
+static int
+verified(struct isx_http_req *req, struct isx_object **out)
+{
+    struct isx_node *n = req->ctx;
+    struct isx_object *o = NULL;
+    json_t *env;
+    int rc;
+
+    if ((rc = isx_http_body_json(req, &env)) != 0)
+        return rc;
+    if ((rc = isx_object_from_json(env, &o, &req->diag)) != 0)
+        return rc;
+    if (o->body != NULL && isx_directory_type(o->type) &&
+        (rc = isx_directory_check(o->type, o->body, "body", &req->diag)) != 0)
+        goto fail;
+    if ((rc = isx_object_verify(o, isx_node_keyfn, n, &req->diag)) != 0)
+        goto fail;
+    *out = o;
+    return 0;
+fail:
+    isx_object_free(o);
+    return rc;
+}
+
+int
+isx__api_object_verify(struct isx_http_req *req)
+{
+    struct isx_object *o = NULL;
+    json_t *doc;
+    int rc;
+
+    if ((rc = verified(req, &o)) != 0)
+        return rc;
+    doc = json_pack("{s:b, s:s, s:s, s:s, s:s, s:O}", "valid", 1, "id", o->id, "version",
+                    o->version, "origin", o->origin, "hash", o->hash_hex, "sig",
+                    json_object_get(o->env, "sig"));
+    rc = doc != NULL ? isx_http_reply_json(req, 200, doc) : ISX_ENOMEM;
+    json_decref(doc);
+    isx_object_free(o);
+    return rc;
+}
+
+int
+isx__api_object_import(struct isx_http_req *req)
+{
+    struct isx_node *n = req->ctx;
+    struct isx_object *o = NULL;
+    int rc;
+
+    if ((rc = verified(req, &o)) != 0)
+        return rc;
+    /* This node's party entry carries its keys; only this node may change it. */
+    if (strcmp(o->type, "party") == 0 && o->body != NULL &&
+        strcmp(json_string_value(json_object_get(o->body, "code")), n->cfg.party) == 0 &&
+        strcmp(o->origin, n->cfg.party) != 0) {
+        rc = isx_diag_set(&req->diag, ISX_EFORBIDDEN, "body.code", "directory.own_entry",
+                          n->cfg.party);
+        goto done;
+    }
+    if (!isx_marking_allows_party(o->marking, o->origin, n->cfg.party)) {
+        rc = isx_diag_set(&req->diag, ISX_EMARKING, "marking.to", "marking.not_for_us",
+                          n->cfg.party);
+        goto done;
+    }
+    struct isx_change change = {req->user->name, "import"};
+    rc = isx_store_put(n->store, o, &change, NULL, 0);
+    if (rc == ISX_EEXISTS) {
+        /* Storage is idempotent by hash: the same object twice is not an error. */
+        rc = isx_http_reply_json(req, 200, o->env);
+        goto done;
+    }
+    if (rc != 0) {
+        rc = isx_diag_set(&req->diag, rc, "id", rc == ISX_ECONFLICT ? "object.conflict" : NULL,
+                          o->id);
+        goto done;
+    }
+    isx_http_set_header(req, "ISX-Object-Hash", isx_arena_strdup(req->arena, o->hash_hex));
+    rc = isx_http_reply_json(req, 201, o->env);
+done:
+    isx_object_free(o);
+    return rc;
+}

@@ -1,0 +1,104 @@
+/*
+ * The route table of the REST API: every URL, method, handler and the roles allowed. This is
+ * data: adding an endpoint is one line here and a handler in its resource's file.
+ */
+#include <string.h>
+
+#include "isx/api.h"
+#include "isx/hash.h"
+
+static const struct isx_route routes[] = {
+    /* The node and the caller. */
+    {"GET", "/api/v1/node", isx__api_node_info, ISX_ROLES_NONE, "node.info"},
+    {"GET", "/api/v1/whoami", isx__api_whoami, ISX_ROLES_READ, "whoami"},
+
+    /* The agreement's vocabulary (public: it is the treaty's own text). */
+    {"GET", "/api/v1/taxonomy", isx__api_vocab, ISX_ROLES_NONE, "taxonomy"},
+    {"GET", "/api/v1/taxonomy/{code}", isx__api_vocab_threat, ISX_ROLES_NONE, "taxonomy.get"},
+    {"GET", "/api/v1/glossary", isx__api_vocab, ISX_ROLES_NONE, "glossary"},
+    {"GET", "/api/v1/directions", isx__api_vocab, ISX_ROLES_NONE, "directions"},
+    {"GET", "/api/v1/reference/parties", isx__api_vocab, ISX_ROLES_NONE, "reference.parties"},
+    {"GET", "/api/v1/countries", isx__api_vocab, ISX_ROLES_NONE, "countries"},
+    {"GET", "/api/v1/sectors", isx__api_vocab, ISX_ROLES_NONE, "sectors"},
+
+    /* The directory. */
+    {"GET", "/api/v1/parties", isx__api_dir_list, ISX_ROLES_READ, "party.list"},
+    {"POST", "/api/v1/parties", isx__api_dir_create, ISX_ROLES_ADMIN, "party.create"},
+    {"GET", "/api/v1/parties/{code}", isx__api_dir_get, ISX_ROLES_READ, "party.get"},
+    {"PUT", "/api/v1/parties/{code}", isx__api_dir_update, ISX_ROLES_ADMIN, "party.update"},
+    {"POST", "/api/v1/parties/{code}/retire", isx__api_dir_retire, ISX_ROLES_ADMIN,
+     "party.retire"},
+    {"GET", "/api/v1/authorities", isx__api_dir_list, ISX_ROLES_READ, "authority.list"},
+    {"POST", "/api/v1/authorities", isx__api_dir_create, ISX_ROLES_DIR, "authority.create"},
+    {"GET", "/api/v1/authorities/{id}", isx__api_dir_get, ISX_ROLES_READ, "authority.get"},
+    {"PUT", "/api/v1/authorities/{id}", isx__api_dir_update, ISX_ROLES_DIR, "authority.update"},
+    {"POST", "/api/v1/authorities/{id}/retire", isx__api_dir_retire, ISX_ROLES_DIR,
+     "authority.retire"},
+    {"GET", "/api/v1/pocs", isx__api_dir_list, ISX_ROLES_READ, "poc.list"},
+    {"POST", "/api/v1/pocs", isx__api_dir_create, ISX_ROLES_DIR, "poc.create"},
+    {"GET", "/api/v1/pocs/{id}", isx__api_dir_get, ISX_ROLES_READ, "poc.get"},
+    {"PUT", "/api/v1/pocs/{id}", isx__api_dir_update, ISX_ROLES_DIR, "poc.update"},
+    {"POST", "/api/v1/pocs/{id}/retire", isx__api_dir_retire, ISX_ROLES_DIR, "poc.retire"},
+
+    /* Objects of any type. */
+    {"GET", "/api/v1/objects/{id}", isx__api_object_get, ISX_ROLES_READ, "object.get"},
+    {"GET", "/api/v1/objects/{id}/versions", isx__api_object_versions, ISX_ROLES_READ,
+     "object.versions"},
+    {"POST", "/api/v1/objects", isx__api_object_import, ISX_ROLES_ADMIN, "object.import"},
+    {"POST", "/api/v1/objects/verify", isx__api_object_verify, ISX_ROLES_READ, "object.verify"},
+
+    /* Users. */
+    {"GET", "/api/v1/users", isx__api_user_list, ISX_ROLES_ADMIN, "user.list"},
+    {"POST", "/api/v1/users", isx__api_user_create, ISX_ROLES_ADMIN, "user.create"},
+};
+
+const struct isx_route *
+isx_api_routes(size_t *count)
+{
+    *count = sizeof(routes) / sizeof(routes[0]);
+    return routes;
+}
+
+int
+isx_api_authenticate(void *ctx, const char *token, struct isx_user *out)
+{
+    struct isx_node *n = ctx;
+    uint8_t hash[32];
+
+    if (isx_token_hash(token, hash) != 0)
+        return ISX_EAUTH;
+    return isx_store_user_by_token(n->store, hash, out) == 0 ? 0 : ISX_EAUTH;
+}
+
+void
+isx_api_metrics(void *ctx, struct isx_buf *out)
+{
+    struct isx_node *n = ctx;
+    int64_t count = 0;
+
+    isx_store_count(n->store, &count);
+    isx_buf_printf(out,
+                   "# HELP isx_objects_stored Objects in the store, all versions.\n"
+                   "# TYPE isx_objects_stored gauge\nisx_objects_stored %lld\n"
+                   "# HELP isx_node_info The node's party and name.\n"
+                   "# TYPE isx_node_info gauge\nisx_node_info{party=\"%s\",name=\"%s\"} 1\n",
+                   (long long)count, n->cfg.party, n->cfg.name);
+}
+
+int
+isx__api_node_info(struct isx_http_req *req)
+{
+    struct isx_node *n = req->ctx;
+    char pk[64], box[64];
+    json_t *doc;
+    int rc;
+
+    isx_base64_encode(n->sign_pk, sizeof(n->sign_pk), pk);
+    isx_base64_encode(n->box_pk, sizeof(n->box_pk), box);
+    doc = json_pack("{s:s, s:s, s:s, s:{s:s, s:s, s:s}, s:s}", "party", n->cfg.party, "name",
+                    n->cfg.name, "version", ISX_VERSION, "key", "suite", "ed25519", "key",
+                    isx_signer_key_id(n->signer), "public", pk, "box_key", box);
+    rc = doc != NULL ? isx_http_reply_json(req, 200, doc) : ISX_ENOMEM;
+    json_decref(doc);
+    return rc;
+}
