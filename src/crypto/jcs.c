@@ -106,7 +106,7 @@ struct u16iter {
 static long
 u16_next(struct u16iter *it)
 {
-    uint32_t cp;
+    uint32_t cp = 0;
     size_t step;
 
     if (it->low != 0) {

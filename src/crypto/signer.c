@@ -195,15 +195,17 @@ static const struct {
 };
 
 /*
- * Closes every descriptor but the channel and stderr, which stays for sanitizer reports and
- * a last word if the child fails. The daemon's listening sockets and database handles must
- * not stay open in a process that outlives them.
+ * Closes every descriptor but the channel and stderr, which stays for sanitizer reports. The
+ * process that holds the key then holds nothing else of the daemon's: no listening socket,
+ * database or peer connection that it could be made to use or that it would keep open.
  */
 static void
 close_other_fds(int keep)
 {
     long max, fd;
 
+    close(STDIN_FILENO);
+    close(STDOUT_FILENO);
 #if defined(__linux__) && defined(SYS_close_range)
     /* keep is at least 3; close_range refuses an empty range, so skip the first if so. */
     if ((keep == 3 || syscall(SYS_close_range, 3U, (unsigned)keep - 1, 0U) == 0) &&
@@ -270,6 +272,8 @@ child_main(int sock, struct isx_sign_key *key)
         int moved = fcntl(sock, F_DUPFD_CLOEXEC, 3);
         if (moved < 0)
             _exit(1);
+        /* Were it fd 2, diagnostics written to stderr would land in the channel. */
+        close(sock);
         sock = moved;
     }
     close_other_fds(sock);

@@ -365,26 +365,36 @@ test_parse_diag_sanitised(void **state)
     assert_int_equal(isx_json_parse(NULL, 1, &v, NULL), ISX_EINVAL);
 }
 
-/* The radix character of the process locale must not leak into numbers. */
+/*
+ * The radix character of the caller's locale must not leak into numbers. The test switches
+ * only this thread (setlocale would change the whole process and leaks inside glibc).
+ */
 static void
 test_locale_independent(void **state)
 {
     static const char *const names[] = {"de_DE.UTF-8", "de_DE.utf8", "fr_FR.UTF-8",
                                         "ru_RU.UTF-8", "ru_RU.utf8", "de_DE"};
-    const char *set = NULL;
+    locale_t loc = (locale_t)0, old;
     size_t i;
 
-    for (i = 0; i < sizeof(names) / sizeof(names[0]) && set == NULL; i++)
-        set = setlocale(LC_NUMERIC, names[i]);
-    if (set == NULL || strcmp(localeconv()->decimal_point, ",") != 0) {
-        setlocale(LC_NUMERIC, "C");
+    for (i = 0; i < sizeof(names) / sizeof(names[0]) && loc == (locale_t)0; i++)
+        loc = newlocale(LC_NUMERIC_MASK, names[i], (locale_t)0);
+    if (loc == (locale_t)0)
+        skip();
+    old = uselocale(loc);
+    if (strcmp(localeconv()->decimal_point, ",") != 0) {
+        uselocale(old);
+        freelocale(loc);
         skip();
     }
     expect_jcs(json_real(4.5), "4.5");
     expect_jcs(json_real(1.5e-7), "1.5e-7");
     /* This one takes the neighbour path, which reads back digits it wrote itself. */
     expect_jcs(json_real(7.120236347223045e-307), "7.120236347223045e-307");
-    setlocale(LC_NUMERIC, "C");
+    /* The caller's locale is back in place afterwards. */
+    assert_string_equal(localeconv()->decimal_point, ",");
+    uselocale(old);
+    freelocale(loc);
 }
 
 int

@@ -686,7 +686,7 @@ test_signer_child_death(void **state)
     struct isx_signer *s = NULL;
     uint8_t sig[64];
     siginfo_t info;
-    pid_t pid;
+    pid_t pid = -1;
 
     assert_int_equal(isx_sign_key_from_seed(test_seed, &k), 0);
     assert_int_equal(isx_signer_spawn(k, "node", &s), 0);
