@@ -46,7 +46,7 @@ isx_lang_parse(const char *s, enum isx_lang *out)
         size_t n = strlen(lang_codes[i]);
         /* The language subtag must end the string or be followed by a region or encoding. */
         if (strncasecmp(s, lang_codes[i], n) == 0 &&
-            (s[n] == '\0' || s[n] == '-' || s[n] == '_' || s[n] == '.')) {
+            (s[n] == '\0' || strchr("-_.;, ", s[n]) != NULL)) {
             *out = (enum isx_lang)i;
             return 0;
         }

@@ -169,6 +169,7 @@ static int
 handle_public(const struct isx_sign_key *k, const unsigned char *in, size_t inlen,
               unsigned char *out, size_t *outlen)
 {
+    (void)in; /* the table gives every handler the same signature */
     if (inlen != 0)
         return -1;
     isx_sign_key_public(k, out);

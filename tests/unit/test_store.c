@@ -1,0 +1,289 @@
+/*
+ * The store and the objects in it: envelopes signed, parsed and verified; storage idempotent
+ * by hash; optimistic concurrency on versions; directory queries and cursors; reindex giving
+ * the same projections; users found by token hash only.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "isx/directory.h"
+#include "isx/hash.h"
+#include "isx/object.h"
+#include "isx/store.h"
+
+static char dbpath[64];
+static struct isx_store *store;
+static struct isx_signer *signer;
+static uint8_t pk[32];
+static const struct isx_change change = {"tester", "create"};
+
+static int
+keyfn(void *ctx, const char *origin, const char *key_id, uint8_t out[32])
+{
+    (void)ctx;
+    if (strcmp(origin, "CN") != 0 || strcmp(key_id, isx_signer_key_id(signer)) != 0)
+        return ISX_EKEY;
+    memcpy(out, pk, 32);
+    return 0;
+}
+
+static int
+setup(void **state)
+{
+    static const uint8_t seed[32] = {1, 2, 3};
+    struct isx_sign_key *k;
+    int fd;
+
+    (void)state;
+    isx_crypto_init();
+    snprintf(dbpath, sizeof(dbpath), "/tmp/isx-store-XXXXXX");
+    if ((fd = mkstemp(dbpath)) < 0)
+        return -1;
+    close(fd);
+    unlink(dbpath);
+    if (isx_sign_key_from_seed(seed, &k) != 0)
+        return -1;
+    isx_sign_key_public(k, pk);
+    if (isx_signer_local(k, "isx-cn", &signer) != 0)
+        return -1;
+    return isx_store_open(dbpath, 1, &store);
+}
+
+static int
+teardown(void **state)
+{
+    char p[80];
+    (void)state;
+    isx_store_close(store);
+    isx_signer_free(signer);
+    unlink(dbpath);
+    snprintf(p, sizeof(p), "%s-wal", dbpath);
+    unlink(p);
+    snprintf(p, sizeof(p), "%s-shm", dbpath);
+    unlink(p);
+    return 0;
+}
+
+static struct isx_object *
+make_poc(const char *id, const char *prev, const char *person, const char *lang)
+{
+    char body[512];
+    struct isx_object *o = NULL;
+
+    snprintf(body, sizeof(body),
+             "{\"party\":\"CN\",\"kind\":\"technical\",\"person\":{\"en\":\"%s\"},"
+             "\"organisation\":{\"en\":\"CERT\"},\"channels\":[{\"type\":\"email\","
+             "\"value\":\"a@b.example\"}],\"languages\":[\"%s\"]}",
+             person, lang);
+    assert_int_equal(isx_object_new("poc", id, "CN", json_pack("{s:s}", "tlp", "green"),
+                                    json_loads(body, 0, NULL), prev, &o),
+                     0);
+    assert_int_equal(isx_object_sign(o, signer), 0);
+    return o;
+}
+
+static void
+test_sign_parse_verify(void **state)
+{
+    struct isx_object *o = make_poc(NULL, NULL, "Zhang", "zh"), *p = NULL;
+    struct isx_diag d = {0};
+    char *text;
+
+    (void)state;
+    assert_true(isx_object_id_valid(o->id, "poc"));
+    assert_int_equal(isx_object_verify(o, keyfn, NULL, &d), 0);
+    /* The parsed copy has the same canonical bytes and hash. */
+    assert_int_equal(isx_object_parse(o->canonical.data, o->canonical.len, &p, &d), 0);
+    assert_string_equal(p->hash_hex, o->hash_hex);
+    assert_int_equal(isx_object_verify(p, keyfn, NULL, &d), 0);
+    isx_object_free(p);
+    /* Whitespace and key order do not matter: the canonical form does. */
+    text = json_dumps(o->env, JSON_INDENT(2) | JSON_SORT_KEYS);
+    assert_int_equal(isx_object_parse(text, strlen(text), &p, &d), 0);
+    assert_string_equal(p->hash_hex, o->hash_hex);
+    isx_object_free(p);
+    free(text);
+    /* A change inside a string breaks the signature. */
+    json_object_set_new(json_object_get((json_t *)o->body, "person"), "en", json_string("Zhang "));
+    text = json_dumps(o->env, 0);
+    assert_int_equal(isx_object_parse(text, strlen(text), &p, &d), 0);
+    memset(&d, 0, sizeof(d));
+    assert_int_equal(isx_object_verify(p, keyfn, NULL, &d), ISX_ESIG);
+    assert_string_equal(d.field, "sig[0]");
+    isx_object_free(p);
+    free(text);
+    isx_object_free(o);
+}
+
+static void
+parse_fails(const char *text, int code, const char *field)
+{
+    struct isx_object *o = NULL;
+    struct isx_diag d = {0};
+    assert_int_equal(isx_object_parse(text, strlen(text), &o, &d), code);
+    assert_null(o);
+    if (field != NULL)
+        assert_string_equal(d.field, field);
+}
+
+static void
+test_parse_rejects(void **state)
+{
+    (void)state;
+    parse_fails("{", ISX_EPARSE, NULL);
+    parse_fails("[]", ISX_ETYPE, NULL);
+    parse_fails("{\"isx\":1,\"extra\":2}", ISX_EUNKNOWN_FIELD, "extra");
+    parse_fails("{\"isx\":2}", ISX_EFIELD, "isx");
+    parse_fails("{\"isx\":1,\"type\":\"pizza\"}", ISX_EFIELD, "type");
+    parse_fails("{\"isx\":1,\"type\":\"poc\",\"id\":\"report--8d0b6a8e-2a2f-4c5e-9a57-6f7cf0c8a1d2\"}",
+                ISX_EFIELD, "id");
+    parse_fails("{\"isx\":1,\"type\":\"poc\",\"id\":\"poc--8d0b6a8e-2a2f-4c5e-9a57-6f7cf0c8a1d2\","
+                "\"version\":\"2026-02-30T00:00:00.000Z\"}",
+                ISX_EFIELD, "version");
+    parse_fails("{\"isx\":1,\"type\":\"poc\",\"id\":\"poc--8d0b6a8e-2a2f-4c5e-9a57-6f7cf0c8a1d2\","
+                "\"version\":\"2026-11-21T10:00:00.000Z\",\"origin\":\"XX\"}",
+                ISX_EFIELD, "origin");
+    parse_fails("{\"isx\":1,\"type\":\"poc\",\"id\":\"poc--8d0b6a8e-2a2f-4c5e-9a57-6f7cf0c8a1d2\","
+                "\"version\":\"2026-11-21T10:00:00.000Z\",\"origin\":\"CN\","
+                "\"marking\":{\"tlp\":\"green\",\"labels\":[\"绝密\"]},\"body\":{},\"sig\":[]}",
+                ISX_ESECRET, "marking.labels[0]");
+    parse_fails("{\"isx\":1,\"type\":\"poc\",\"id\":\"poc--8d0b6a8e-2a2f-4c5e-9a57-6f7cf0c8a1d2\","
+                "\"version\":\"2026-11-21T10:00:00.000Z\",\"origin\":\"CN\","
+                "\"marking\":{\"tlp\":\"green\"},\"body\":{},\"sealed\":{},\"sig\":[]}",
+                ISX_EFIELD, "body");
+}
+
+static void
+test_put_idempotent_and_versions(void **state)
+{
+    struct isx_object *v1 = make_poc(NULL, NULL, "Li", "ru"), *v2, *stale;
+    struct isx_buf b = ISX_BUF_INIT;
+    json_t *versions;
+
+    (void)state;
+    assert_int_equal(isx_store_put(store, v1, &change, NULL, 1), 0);
+    assert_int_equal(isx_store_put(store, v1, &change, NULL, 0), ISX_EEXISTS);
+    v2 = make_poc(v1->id, v1->version, "Li Na", "ru");
+    assert_true(strcmp(v2->version, v1->version) > 0);
+    /* An update must name the version it replaces. */
+    assert_int_equal(isx_store_put(store, v2, &change, "2000-01-01T00:00:00.000Z", 0),
+                     ISX_ECONFLICT);
+    assert_int_equal(isx_store_put(store, v2, &change, v1->version, 0), 0);
+    stale = make_poc(v1->id, v1->version, "Someone else", "ru");
+    assert_int_equal(isx_store_put(store, stale, &change, v1->version, 0), ISX_ECONFLICT);
+    assert_int_equal(isx_store_get(store, v1->id, NULL, &b), 0);
+    assert_non_null(strstr(b.data, "Li Na"));
+    isx_buf_reset(&b);
+    assert_int_equal(isx_store_get(store, v1->id, v1->version, &b), 0);
+    assert_null(strstr(b.data, "Li Na"));
+    isx_buf_reset(&b);
+    assert_int_equal(isx_store_get_by_hash(store, v1->hash, &b), 0);
+    assert_int_equal(isx_store_versions(store, v1->id, &versions), 0);
+    assert_int_equal(json_array_size(versions), 2);
+    json_decref(versions);
+    assert_int_equal(isx_store_get(store, "poc--00000000-0000-4000-8000-000000000000", NULL, &b),
+                     ISX_ENOTFOUND);
+    isx_buf_free(&b);
+    isx_object_free(v1);
+    isx_object_free(v2);
+    isx_object_free(stale);
+}
+
+static char *
+list_all(const char *language)
+{
+    struct isx_dir_query q = {.type = "poc", .language = language, .limit = 2};
+    char *after = NULL, *next = NULL;
+    json_t *items, *all = json_array();
+    char *out;
+
+    do {
+        q.after = after;
+        assert_int_equal(isx_store_dir_list(store, &q, &items, &next), 0);
+        assert_true(json_array_size(items) <= 2);
+        json_array_extend(all, items);
+        json_decref(items);
+        free(after);
+        after = next;
+    } while (after != NULL);
+    out = json_dumps(all, JSON_COMPACT);
+    json_decref(all);
+    return out;
+}
+
+static void
+test_query_and_reindex(void **state)
+{
+    char *before_all, *before_kk, *after_all, *after_kk;
+    size_t n;
+
+    (void)state;
+    for (int i = 0; i < 5; i++) {
+        struct isx_object *o = make_poc(NULL, NULL, "Person", i % 2 ? "kk" : "uz");
+        assert_int_equal(isx_store_put(store, o, &change, NULL, 1), 0);
+        isx_object_free(o);
+    }
+    before_all = list_all(NULL);
+    before_kk = list_all("kk");
+    json_t *kk = json_loads(before_kk, 0, NULL);
+    assert_int_equal(json_array_size(kk), 2);
+    json_decref(kk);
+    assert_int_equal(isx_store_reindex(store, &n), 0);
+    assert_true(n >= 7);
+    after_all = list_all(NULL);
+    after_kk = list_all("kk");
+    assert_string_equal(before_all, after_all);
+    assert_string_equal(before_kk, after_kk);
+    free(before_all);
+    free(before_kk);
+    free(after_all);
+    free(after_kk);
+}
+
+static void
+test_users(void **state)
+{
+    char token[ISX_TOKEN_LEN + 1];
+    uint8_t h[32], other[32];
+    struct isx_user u;
+    json_t *list;
+
+    (void)state;
+    isx_token_new(token);
+    assert_int_equal(isx_token_hash(token, h), 0);
+    assert_int_equal(isx_store_user_add(store, "analyst1", ISX_ROLE_ANALYST, h, "admin"), 0);
+    assert_int_equal(isx_store_user_add(store, "analyst1", ISX_ROLE_ANALYST, h, "admin"),
+                     ISX_EEXISTS);
+    assert_int_equal(isx_store_user_by_token(store, h, &u), 0);
+    assert_string_equal(u.name, "analyst1");
+    assert_int_equal(u.role, ISX_ROLE_ANALYST);
+    memset(other, 7, sizeof(other));
+    assert_int_equal(isx_store_user_by_token(store, other, &u), ISX_EAUTH);
+    assert_int_equal(isx_store_user_list(store, &list), 0);
+    /* The token itself is nowhere in what the store gives back. */
+    char *dump = json_dumps(list, 0);
+    assert_null(strstr(dump, token));
+    free(dump);
+    json_decref(list);
+    assert_int_equal(isx_token_hash("isx_short", h), ISX_EAUTH);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sign_parse_verify),
+        cmocka_unit_test(test_parse_rejects),
+        cmocka_unit_test(test_put_idempotent_and_versions),
+        cmocka_unit_test(test_query_and_reindex),
+        cmocka_unit_test(test_users),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
