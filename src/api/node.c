@@ -183,8 +183,11 @@ isx_node_create(const char *dir, const char *party, const char *name,
     }
     isx_config_defaults(&n->cfg);
     snprintf(n->cfg.party, sizeof(n->cfg.party), "%s", party);
-    for (size_t i = 0; i < 4; i++)
+    for (size_t i = 0; i < sizeof(lower); i++) {
         lower[i] = (char)(party[i] >= 'A' && party[i] <= 'Z' ? party[i] + 32 : party[i]);
+        if (party[i] == '\0')
+            break;
+    }
     if (name != NULL)
         snprintf(n->cfg.name, sizeof(n->cfg.name), "%s", name);
     else

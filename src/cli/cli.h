@@ -1,0 +1,308 @@
+/*
+ * The isx command line: the private interface between the files of src/cli/.
+ *
+ * main.c owns the verb table and dispatch; args.c the option table and the parser; report.c
+ * every message to stderr and the exit status; api.c the requests to a node; creds.c the
+ * credentials file; text.c display widths, tables and wrapping; the other files one family
+ * of verbs each. No file here prints a user-facing word that is not in the catalogue.
+ */
+#ifndef ISX_CLI_H
+#define ISX_CLI_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "isx/auth.h"
+#include "isx/buf.h"
+#include "isx/error.h"
+#include "isx/i18n.h"
+
+/* Every option any verb knows. The names are in args.c; a verb lists the ones it accepts. */
+enum isx__cli_opt {
+    CLI_OPT_URL,
+    CLI_OPT_JSON,
+    CLI_OPT_LANG,
+    CLI_OPT_HELP,
+    CLI_OPT_DIR,
+    CLI_OPT_PARTY,
+    CLI_OPT_NAME,
+    CLI_OPT_EXAMPLES,
+    CLI_OPT_ROLE,
+    CLI_OPT_TOKEN,
+    CLI_OPT_DIRECTION,
+    CLI_OPT_CATEGORY,
+    CLI_OPT_EMAIL,
+    CLI_OPT_PHONE,
+    CLI_OPT_NOTE,
+    CLI_OPT_KIND,
+    CLI_OPT_PERSON,
+    CLI_OPT_ORGANISATION,
+    CLI_OPT_POSITION,
+    CLI_OPT_AUTHORITY,
+    CLI_OPT_HTTPS,
+    CLI_OPT_LANGUAGE,
+    CLI_OPT_TZ,
+    CLI_OPT_HOURS,
+    CLI_OPT_DAYS,
+    CLI_OPT_ALWAYS,
+    CLI_OPT_ALL,
+    CLI_OPT_ALL_PAGES,
+    CLI_OPT_LIMIT,
+    CLI_OPT_CURSOR,
+    CLI_OPT_Q,
+    CLI_OPT_FILE,
+    CLI_OPT_VERSION,
+    CLI_OPT_KEY,
+    CLI_OPT_KEY_ID,
+    CLI_OPT_FULL,
+    CLI_OPT_COUNT
+};
+
+#define CLI_BIT(o) (UINT64_C(1) << (o))
+
+#define ISX__CLI_MAX_ARGS 256
+
+/* One verb's parsed command line. Every string borrows from argv. */
+struct isx__cli_args {
+    const char *pos[ISX__CLI_MAX_ARGS];
+    size_t npos;
+    enum isx__cli_opt opt[ISX__CLI_MAX_ARGS];
+    const char *val[ISX__CLI_MAX_ARGS]; /* NULL for a flag */
+    size_t nopt;
+};
+
+struct isx__cli;
+
+/* A verb's handler: 0, or a negative ISX_E* code after the problem has been reported. */
+typedef int (*isx__cli_handler)(struct isx__cli *c, const struct isx__cli_args *a);
+
+#define ISX__CLI_LOCAL 0x1u /* works on a node directory; never talks to a server */
+#define ISX__CLI_TOKEN 0x2u /* the API answers only with a bearer token */
+
+/* One row of the verb table (Redis-style command table). */
+struct isx__cli_verb {
+    const char *noun;
+    const char *verb; /* NULL when the noun is the whole command */
+    isx__cli_handler handler;
+    unsigned min_args, max_args;
+    const char *help_key;
+    uint64_t opts; /* CLI_BIT()s of the verb's own options; --json, --lang, --help always go */
+    unsigned flags;
+};
+
+/* The state of one run of the command. */
+struct isx__cli {
+    enum isx_lang lang;
+    int json;
+    const char *url_opt;            /* --url naming the server, if given */
+    const struct isx__cli_verb *cmd; /* the verb being run */
+    int resolved;                   /* url and token below have been worked out */
+    char url[1024];                 /* the server, without a trailing '/' */
+    char token[256];                /* wiped at exit */
+    int have_token;
+    int exit_code; /* set by whoever reports a failure: 2 for the user's input, 1 otherwise */
+};
+
+/* ---- main.c ---- */
+
+/* Prints the help of the current verb (or noun) to `f`. */
+void
+isx__cli_help(struct isx__cli *c, FILE *f);
+
+/* ---- args.c ---- */
+
+/* Parses the verb's arguments; on a usage error it has been reported. */
+int
+isx__cli_parse(struct isx__cli *c, int argc, char **argv, struct isx__cli_args *out);
+/* 1 when the option was given at all. */
+int
+isx__cli_has(const struct isx__cli_args *a, enum isx__cli_opt opt);
+/* The option's only value (NULL when absent); a repeated option is a usage error. */
+int
+isx__cli_one(struct isx__cli *c, const struct isx__cli_args *a, enum isx__cli_opt opt,
+             const char **out);
+/* Iterates over an option's values: start with *i = 0; NULL at the end. */
+const char *
+isx__cli_next(const struct isx__cli_args *a, enum isx__cli_opt opt, size_t *i);
+/* "--party" for CLI_OPT_PARTY. */
+const char *
+isx__cli_opt_name(enum isx__cli_opt opt);
+/*
+ * Splits "zh:文本" into a language and its text; text without a zh:/ru:/en: prefix is in the
+ * current language. An unknown two-letter prefix or an empty text is refused.
+ */
+int
+isx__cli_langtext(struct isx__cli *c, enum isx__cli_opt opt, const char *arg, const char **lang,
+                  const char **text);
+
+/* ---- report.c ---- */
+
+/*
+ * Formats catalogue text: "{}" takes the next argument, "{1}".."{9}" a given one. The
+ * arguments end with NULL.
+ */
+int
+isx__cli_fmt(enum isx_lang lang, const char *key, struct isx_buf *out, ...)
+    __attribute__((sentinel));
+int
+isx__cli_vfmt(enum isx_lang lang, const char *key, struct isx_buf *out, va_list ap);
+/* Prints formatted catalogue text and a newline on stdout. */
+void
+isx__cli_say(struct isx__cli *c, const char *key, ...) __attribute__((sentinel));
+/* The same on stderr (hints, page cursors), so that stdout keeps only the answer. */
+void
+isx__cli_note(struct isx__cli *c, const char *key, ...) __attribute__((sentinel));
+/* A usage error: one line and a hint naming the help; exit status 2. Returns ISX_EINVAL. */
+int
+isx__cli_usage(struct isx__cli *c, const char *key, const char *arg);
+/*
+ * A failure, printed as one line "isx: <title>: <field>: <detail>" where the detail is the
+ * catalogue text of `key` with `arg`. `exit_code` is the process's exit status. Returns `rc`.
+ */
+int
+isx__cli_fail(struct isx__cli *c, int rc, const char *field, const char *key, const char *arg,
+              int exit_code);
+/* A bad value given by the user: isx__cli_fail with ISX_EINVAL and exit status 2. */
+int
+isx__cli_bad(struct isx__cli *c, enum isx__cli_opt opt, const char *key, const char *arg);
+/* A library failure with its diagnostic; exit status 2 for a 4xx-class error. */
+int
+isx__cli_fail_diag(struct isx__cli *c, int rc, const struct isx_diag *d);
+/* Prints a problem document from a node as one line; returns the ISX_E* code it names. */
+int
+isx__cli_problem(struct isx__cli *c, long status, const char *body, size_t len);
+
+/* ---- creds.c ---- */
+
+/* The credentials file's path; ISX_ENOTFOUND when neither XDG_CONFIG_HOME nor HOME is set. */
+int
+isx__cli_creds_path(char *out, size_t cap);
+/*
+ * Reads the credentials file. A missing file leaves url and token empty and returns 0; a file
+ * that others can read is refused (ISX_EPERM) after being reported.
+ */
+int
+isx__cli_creds_read(struct isx__cli *c, char *url, size_t url_cap, char *token, size_t tok_cap);
+/* Writes the credentials file atomically with mode 0600. */
+int
+isx__cli_creds_write(struct isx__cli *c, const char *url, const char *token);
+
+/* ---- api.c ---- */
+
+/* Works out the server's URL and, when `need_token`, the token; reports what is missing. */
+int
+isx__cli_connect(struct isx__cli *c, int need_token);
+/*
+ * One API call. `path` starts with "/api/v1/" and carries its query. `if_match` (may be NULL)
+ * is sent as If-Match. On a 2xx answer *out (may be NULL) receives the parsed JSON (a new
+ * reference, NULL for an empty body), *raw (may be NULL) the bytes and *status the code;
+ * anything else has been reported and its error returned.
+ */
+int
+isx__cli_api(struct isx__cli *c, const char *method, const char *path, const char *if_match,
+             const json_t *body, json_t **out, struct isx_buf *raw, long *status);
+/* Appends "?name=value" or "&name=value" with the value percent-encoded. */
+int
+isx__cli_query(struct isx_buf *path, const char *name, const char *value);
+/* Prints JSON for programs: the bytes as received, ending with a newline. */
+void
+isx__cli_print_raw(const struct isx_buf *raw);
+/* Reads a file, or stdin for "-", reporting failures as bad input. */
+int
+isx__cli_read_input(struct isx__cli *c, const char *path, size_t max, struct isx_buf *out);
+/* Reads and parses a JSON object from a file or stdin. */
+int
+isx__cli_read_json(struct isx__cli *c, const char *path, json_t **out);
+
+/* ---- text.c ---- */
+
+/* Display columns of UTF-8 text: CJK and other wide characters 2, combining marks 0. */
+size_t
+isx__cli_width(const char *s);
+/*
+ * Copies text for a terminal: control characters become spaces and bidirectional overrides
+ * are dropped, so data from other nodes cannot move the cursor or reorder what is shown.
+ */
+int
+isx__cli_clean(const char *s, struct isx_buf *out);
+/* Prints `s` wrapped to `width` columns, each line after the first indented by `indent`. */
+void
+isx__cli_wrap(FILE *f, const char *s, size_t first_col, size_t indent, size_t width);
+/* The terminal's width, or 80 when stdout is not a terminal. */
+size_t
+isx__cli_columns(void);
+/* A language map's text in `lang`, else in another language it has; NULL when empty. */
+const char *
+isx__cli_pick(const json_t *map, enum isx_lang lang);
+/* The translated label of an enumerated value ("cli.kind.technical"), else the value. */
+const char *
+isx__cli_label(struct isx__cli *c, const char *group, const char *value);
+
+#define ISX__CLI_TABLE_COLS 8
+
+/* An aligned table; cells are cleaned copies. */
+struct isx__cli_table {
+    size_t ncols;
+    const char *head[ISX__CLI_TABLE_COLS]; /* NULL heads: no header line */
+    size_t max[ISX__CLI_TABLE_COLS];       /* widest a cell may be shown; 0 = no limit */
+    json_t *rows;                          /* [[cell, ...], ...] */
+};
+
+/* Headers are catalogue keys (NULL for a table without a header). */
+int
+isx__cli_table_init(struct isx__cli *c, struct isx__cli_table *t, size_t ncols,
+                    const char *const *head_keys, const size_t *max);
+/* Adds a row of `ncols` cells (a NULL cell is empty). */
+int
+isx__cli_table_row(struct isx__cli_table *t, const char *const *cells);
+void
+isx__cli_table_print(const struct isx__cli_table *t, FILE *f);
+void
+isx__cli_table_free(struct isx__cli_table *t);
+
+/* ---- the verbs ---- */
+
+int
+isx__cli_init(struct isx__cli *c, const struct isx__cli_args *a);
+int
+isx__cli_reindex(struct isx__cli *c, const struct isx__cli_args *a);
+int
+isx__cli_user_add(struct isx__cli *c, const struct isx__cli_args *a);
+int
+isx__cli_user_list(struct isx__cli *c, const struct isx__cli_args *a);
+int
+isx__cli_login(struct isx__cli *c, const struct isx__cli_args *a);
+int
+isx__cli_whoami(struct isx__cli *c, const struct isx__cli_args *a);
+int
+isx__cli_node(struct isx__cli *c, const struct isx__cli_args *a);
+int
+isx__cli_dir_add(struct isx__cli *c, const struct isx__cli_args *a);
+int
+isx__cli_dir_list(struct isx__cli *c, const struct isx__cli_args *a);
+int
+isx__cli_dir_show(struct isx__cli *c, const struct isx__cli_args *a);
+int
+isx__cli_dir_update(struct isx__cli *c, const struct isx__cli_args *a);
+int
+isx__cli_dir_retire(struct isx__cli *c, const struct isx__cli_args *a);
+int
+isx__cli_taxonomy(struct isx__cli *c, const struct isx__cli_args *a);
+int
+isx__cli_glossary(struct isx__cli *c, const struct isx__cli_args *a);
+int
+isx__cli_directions(struct isx__cli *c, const struct isx__cli_args *a);
+int
+isx__cli_object_show(struct isx__cli *c, const struct isx__cli_args *a);
+int
+isx__cli_object_versions(struct isx__cli *c, const struct isx__cli_args *a);
+int
+isx__cli_object_verify(struct isx__cli *c, const struct isx__cli_args *a);
+int
+isx__cli_object_import(struct isx__cli *c, const struct isx__cli_args *a);
+
+#endif
