@@ -12,16 +12,13 @@
 #include "isx/node.h"
 
 /* The route table; req->ctx of every handler is the struct isx_node. */
-const struct isx_route *
-isx_api_routes(size_t *count);
+const struct isx_route *isx_api_routes(size_t *count);
 
 /* isx_http_auth_fn over the node's users. */
-int
-isx_api_authenticate(void *ctx, const char *token, struct isx_user *out);
+int isx_api_authenticate(void *ctx, const char *token, struct isx_user *out);
 
 /* isx_http_metrics_fn: the node's own figures for /metrics. */
-void
-isx_api_metrics(void *ctx, struct isx_buf *out);
+void isx_api_metrics(void *ctx, struct isx_buf *out);
 
 /* Handlers, by resource (src/api/<resource>.c). */
 int isx__api_node_info(struct isx_http_req *req);

@@ -32,20 +32,15 @@ struct isx_user {
 };
 
 /* "admin" -> ISX_ROLE_ADMIN; ISX_EINVAL for anything else. */
-int
-isx_role_parse(const char *s, enum isx_role *out);
-const char *
-isx_role_name(enum isx_role role);
+int isx_role_parse(const char *s, enum isx_role *out);
+const char *isx_role_name(enum isx_role role);
 
 /* A user name is 1-64 characters of [a-z0-9._-], starting with a letter or digit. */
-int
-isx_user_name_valid(const char *name);
+int isx_user_name_valid(const char *name);
 
 /* A fresh token (out: ISX_TOKEN_LEN + 1 bytes) and the hash that the store keeps. */
-void
-isx_token_new(char out[ISX_TOKEN_LEN + 1]);
+void isx_token_new(char out[ISX_TOKEN_LEN + 1]);
 /* ISX_EAUTH when the text is not shaped like a token. */
-int
-isx_token_hash(const char *token, uint8_t hash[32]);
+int isx_token_hash(const char *token, uint8_t hash[32]);
 
 #endif

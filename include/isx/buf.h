@@ -21,31 +21,26 @@ struct isx_buf {
     size_t cap;
 };
 
-#define ISX_BUF_INIT {NULL, 0, 0}
+#define ISX_BUF_INIT                                                                               \
+    {                                                                                              \
+        NULL, 0, 0                                                                                 \
+    }
 
 /* Appends; each returns 0 or ISX_ENOMEM and leaves the buffer valid on failure. */
-int
-isx_buf_append(struct isx_buf *b, const void *data, size_t len);
-int
-isx_buf_puts(struct isx_buf *b, const char *s);
-int
-isx_buf_putc(struct isx_buf *b, char c);
-int
-isx_buf_printf(struct isx_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int
-isx_buf_vprintf(struct isx_buf *b, const char *fmt, va_list ap)
+int isx_buf_append(struct isx_buf *b, const void *data, size_t len);
+int isx_buf_puts(struct isx_buf *b, const char *s);
+int isx_buf_putc(struct isx_buf *b, char c);
+int isx_buf_printf(struct isx_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int isx_buf_vprintf(struct isx_buf *b, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
 
 /* Empties the buffer and keeps its memory. */
-void
-isx_buf_reset(struct isx_buf *b);
+void isx_buf_reset(struct isx_buf *b);
 
 /* Releases the memory; the buffer is empty and reusable afterwards. */
-void
-isx_buf_free(struct isx_buf *b);
+void isx_buf_free(struct isx_buf *b);
 
 /* Hands the bytes to the caller (who frees them with free()) and empties the buffer. */
-char *
-isx_buf_steal(struct isx_buf *b, size_t *len);
+char *isx_buf_steal(struct isx_buf *b, size_t *len);
 
 #endif

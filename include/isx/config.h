@@ -17,29 +17,25 @@
 #define ISX_CONFIG_LABEL_MAX 128
 
 struct isx_config {
-    char party[4];                        /* [node] party = CN */
-    char name[64];                        /* [node] name = isx-cn (key name, log origin) */
-    char database[ISX_CONFIG_PATH_MAX];   /* [node] database = isx.db (relative: node dir) */
+    char party[4];                         /* [node] party = CN */
+    char name[64];                         /* [node] name = isx-cn (key name, log origin) */
+    char database[ISX_CONFIG_PATH_MAX];    /* [node] database = isx.db (relative: node dir) */
     char signing_key[ISX_CONFIG_PATH_MAX]; /* [node] signing_key = keys/sign.key */
-    char box_key[ISX_CONFIG_PATH_MAX];    /* [node] box_key = keys/box.key */
-    char listen[64];                      /* [http] listen = 127.0.0.1 */
-    uint16_t port;                        /* [http] port = 8440 */
-    size_t max_body;                      /* [http] max_body = 1048576 */
-    unsigned threads;                     /* [http] threads = 4 */
-    int log_requests;                     /* [http] log_requests = yes */
-    int signer_process;                   /* [security] signer_process = yes */
+    char box_key[ISX_CONFIG_PATH_MAX];     /* [node] box_key = keys/box.key */
+    char listen[64];                       /* [http] listen = 127.0.0.1 */
+    uint16_t port;                         /* [http] port = 8440 */
+    size_t max_body;                       /* [http] max_body = 1048576 */
+    unsigned threads;                      /* [http] threads = 4 */
+    int log_requests;                      /* [http] log_requests = yes */
+    int signer_process;                    /* [security] signer_process = yes */
     char secret_labels[ISX_CONFIG_LABELS][ISX_CONFIG_LABEL_MAX]; /* [marking] secret_labels */
     size_t nsecret_labels;
 };
 
-void
-isx_config_defaults(struct isx_config *cfg);
+void isx_config_defaults(struct isx_config *cfg);
 /* Parses INI text over the defaults. On error `d` names "section.key" and the line. */
-int
-isx_config_parse(const char *text, size_t len, struct isx_config *cfg, struct isx_diag *d);
+int isx_config_parse(const char *text, size_t len, struct isx_config *cfg, struct isx_diag *d);
 /* Writes the configuration back as INI text (used by `isx init`). */
-int
-isx_config_format(const struct isx_config *cfg, struct isx_buf *out);
-
+int isx_config_format(const struct isx_config *cfg, struct isx_buf *out);
 
 #endif

@@ -1,5 +1,6 @@
 /*
- * Data files compiled into the binaries from the data directory's JSON files (see cmake/embed.cmake).
+ * Data files compiled into the binaries from the data directory's JSON files (see
+ * cmake/embed.cmake).
  */
 #ifndef ISX_DATA_H
 #define ISX_DATA_H
@@ -15,7 +16,6 @@ struct isx_data_file {
 extern const struct isx_data_file isx__data_table[];
 
 /* Finds an embedded file by name; sets *bytes and *len and returns 0, or ISX_ENOTFOUND. */
-int
-isx_data_get(const char *name, const char **bytes, size_t *len);
+int isx_data_get(const char *name, const char **bytes, size_t *len);
 
 #endif

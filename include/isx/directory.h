@@ -12,19 +12,16 @@
 #include "isx/object.h"
 
 /* 1 for "party", "authority" and "poc". */
-int
-isx_directory_type(const char *type);
+int isx_directory_type(const char *type);
 
 /*
  * Checks a body of a directory type: unknown fields, types, party codes, direction codes,
  * languages, channels, hours. `path` prefixes field names in diagnostics ("" for the top).
  */
-int
-isx_directory_check(const char *type, const json_t *body, const char *path, struct isx_diag *d);
+int isx_directory_check(const char *type, const json_t *body, const char *path, struct isx_diag *d);
 
 /* The logical id of a party object: derived from its code so every node agrees on it. */
-void
-isx_directory_party_id(const char *code, char out[ISX_OBJECT_ID_MAX + 1]);
+void isx_directory_party_id(const char *code, char out[ISX_OBJECT_ID_MAX + 1]);
 
 /* What the store keeps about a directory object for queries. Strings borrow from the object. */
 struct isx_dir_row {
@@ -40,9 +37,7 @@ struct isx_dir_row {
     char *text;            /* lower-cased searchable text (malloc'd) */
 };
 
-int
-isx_directory_project(const struct isx_object *o, struct isx_dir_row *row);
-void
-isx_directory_row_free(struct isx_dir_row *row);
+int isx_directory_project(const struct isx_object *o, struct isx_dir_row *row);
+void isx_directory_row_free(struct isx_dir_row *row);
 
 #endif

@@ -53,16 +53,13 @@ enum isx_errno {
 };
 
 /* The English message of an error code; "unknown error" for anything not in the table. */
-const char *
-isx_strerror(int err);
+const char *isx_strerror(int err);
 
 /* The symbolic name ("NOTFOUND") of an error code. */
-const char *
-isx_err_name(int err);
+const char *isx_err_name(int err);
 
 /* The HTTP status that an API answer with this error carries. */
-int
-isx_err_status(int err);
+int isx_err_status(int err);
 
 /*
  * A diagnostic: the error, the field at fault (a JSON pointer-like path such as
@@ -81,7 +78,6 @@ struct isx_diag {
  * Records a diagnostic and returns `code`, so callers can write `return isx_diag_set(...)`.
  * `d` may be NULL; `field`, `key` and `arg` may be NULL. Only the first diagnostic is kept.
  */
-int
-isx_diag_set(struct isx_diag *d, int code, const char *field, const char *key, const char *arg);
+int isx_diag_set(struct isx_diag *d, int code, const char *field, const char *key, const char *arg);
 
 #endif

@@ -25,8 +25,8 @@
 struct isx_http_req {
     struct isx_arena *arena; /* freed when the response has been sent */
     const char *method;
-    const char *path;                           /* without the query string */
-    const char *params[ISX_HTTP_MAX_PARAMS];    /* values of {name} segments, in order */
+    const char *path;                        /* without the query string */
+    const char *params[ISX_HTTP_MAX_PARAMS]; /* values of {name} segments, in order */
     size_t nparams;
     const char *body; /* NUL-terminated; NULL when the request had none */
     size_t body_len;
@@ -55,7 +55,7 @@ struct isx_route {
     const char *method;  /* "GET", "POST", "PUT", "DELETE" */
     const char *pattern; /* "/api/v1/pocs/{id}"; a {name} segment matches one path segment */
     isx_http_handler handler;
-    unsigned roles; /* ISX_ROLES_*; 0 = public */
+    unsigned roles;   /* ISX_ROLES_*; 0 = public */
     const char *name; /* short label for metrics and logs: "poc.get" */
 };
 
@@ -79,45 +79,36 @@ struct isx_http_config {
 
 struct isx_http_server;
 
-int
-isx_http_start(const struct isx_http_config *cfg, struct isx_http_server **out);
-uint16_t
-isx_http_port(const struct isx_http_server *s);
+int isx_http_start(const struct isx_http_config *cfg, struct isx_http_server **out);
+uint16_t isx_http_port(const struct isx_http_server *s);
 /* Stops accepting, finishes requests in flight, frees the server. */
-void
-isx_http_stop(struct isx_http_server *s);
+void isx_http_stop(struct isx_http_server *s);
 
 /* Request helpers. Returned strings live in the request's arena (or in libmicrohttpd). */
-const char *
-isx_http_query(struct isx_http_req *req, const char *name);
-const char *
-isx_http_header(struct isx_http_req *req, const char *name);
+const char *isx_http_query(struct isx_http_req *req, const char *name);
+const char *isx_http_header(struct isx_http_req *req, const char *name);
 
 /* Response helpers. */
-int
-isx_http_set_header(struct isx_http_req *req, const char *name, const char *value);
+int isx_http_set_header(struct isx_http_req *req, const char *name, const char *value);
 /* Serialises `v` (borrowed) as the JSON response body with `status`. */
-int
-isx_http_reply_json(struct isx_http_req *req, int status, const json_t *v);
+int isx_http_reply_json(struct isx_http_req *req, int status, const json_t *v);
 /* Sends `len` bytes as the body. */
-int
-isx_http_reply_raw(struct isx_http_req *req, int status, const char *content_type,
-                   const char *data, size_t len);
+int isx_http_reply_raw(struct isx_http_req *req, int status, const char *content_type,
+                       const char *data, size_t len);
 
 /*
  * Parses the request body as JSON (isx_json_parse rules) after checking the Content-Type is
  * JSON. Returns a new reference in *out, or an error with req->diag set.
  */
-int
-isx_http_body_json(struct isx_http_req *req, json_t **out);
+int isx_http_body_json(struct isx_http_req *req, json_t **out);
 
 /*
  * Renders a problem document (RFC 9457) for `err` and `d` in `lang`:
  * {"type":"urn:isx:problem:<name>","title","status","detail","field","code"}.
  * Used by the server; exposed so the CLI can print the same words.
  */
-int
-isx_http_problem_render(enum isx_lang lang, int err, const struct isx_diag *d, struct isx_buf *out);
+int isx_http_problem_render(enum isx_lang lang, int err, const struct isx_diag *d,
+                            struct isx_buf *out);
 
 /* The HTTP client used by the CLI and (later) federation. */
 struct isx_http_response {
@@ -131,9 +122,8 @@ struct isx_http_response {
  * Accept-Language. Returns 0 when an HTTP answer arrived (any status), ISX_ENET otherwise.
  * The caller frees resp->body with isx_buf_free.
  */
-int
-isx_http_request(const char *method, const char *url, const char *token, enum isx_lang lang,
-                 const char *body, size_t body_len, long timeout_ms,
-                 struct isx_http_response *resp);
+int isx_http_request(const char *method, const char *url, const char *token, enum isx_lang lang,
+                     const char *body, size_t body_len, long timeout_ms,
+                     struct isx_http_response *resp);
 
 #endif

@@ -14,8 +14,7 @@
  * represent (NaN, infinity, an integer outside ±(2^53−1), invalid UTF-8), or ISX_ENOMEM.
  * On failure `out` is left as it was.
  */
-int
-isx_jcs_encode(const json_t *v, struct isx_buf *out);
+int isx_jcs_encode(const json_t *v, struct isx_buf *out);
 
 /*
  * Parses untrusted JSON text as I-JSON: duplicate keys, NUL characters, lone surrogates and
@@ -23,7 +22,6 @@ isx_jcs_encode(const json_t *v, struct isx_buf *out);
  * `d` naming the line and column.
  */
 struct isx_diag;
-int
-isx_json_parse(const char *text, size_t len, json_t **out, struct isx_diag *d);
+int isx_json_parse(const char *text, size_t len, json_t **out, struct isx_diag *d);
 
 #endif

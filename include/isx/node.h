@@ -36,45 +36,37 @@ struct isx_node {
  * parties' entries, this party's own keys in its party entry, and an admin user whose token
  * is written to <dir>/admin.token and returned in `token`.
  */
-int
-isx_node_create(const char *dir, const char *party, const char *name,
-                char token[ISX_TOKEN_LEN + 1], struct isx_diag *d);
+int isx_node_create(const char *dir, const char *party, const char *name,
+                    char token[ISX_TOKEN_LEN + 1], struct isx_diag *d);
 
 /*
  * Opens the node in `dir`. Refuses key files readable by others (ISX_EPERM). With
  * `spawn_signer` and the config allowing it, the signing key moves into a separate signer
  * process.
  */
-int
-isx_node_open(const char *dir, int spawn_signer, struct isx_node **out, struct isx_diag *d);
-void
-isx_node_free(struct isx_node *n);
+int isx_node_open(const char *dir, int spawn_signer, struct isx_node **out, struct isx_diag *d);
+void isx_node_free(struct isx_node *n);
 
 /*
  * Builds, checks, signs and stores a new object (or a new version of `id`). Takes ownership
  * of `marking` and `body`. `expect_version` is the version being replaced (NULL for a new
  * object). On success *out (may be NULL) receives the stored object.
  */
-int
-isx_node_publish(struct isx_node *n, const char *type, const char *id, json_t *marking,
-                 json_t *body, const struct isx_change *change, const char *expect_version,
-                 struct isx_object **out, struct isx_diag *d);
+int isx_node_publish(struct isx_node *n, const char *type, const char *id, json_t *marking,
+                     json_t *body, const struct isx_change *change, const char *expect_version,
+                     struct isx_object **out, struct isx_diag *d);
 
 /* Reads the current version of `id` as an object; ISX_ENOTFOUND. */
-int
-isx_node_get(struct isx_node *n, const char *id, const char *version, struct isx_object **out);
+int isx_node_get(struct isx_node *n, const char *id, const char *version, struct isx_object **out);
 
 /* Key lookup for isx_object_verify: this node's key, or keys in a party's directory entry. */
-int
-isx_node_keyfn(void *ctx, const char *origin, const char *key_id,
-               uint8_t pk[ISX_SIGN_PUBLIC_LEN]);
+int isx_node_keyfn(void *ctx, const char *origin, const char *key_id,
+                   uint8_t pk[ISX_SIGN_PUBLIC_LEN]);
 
 /* Loads directory entries for this node's party from an examples file (see examples/). */
-int
-isx_node_load_examples(struct isx_node *n, const char *path, size_t *count, struct isx_diag *d);
+int isx_node_load_examples(struct isx_node *n, const char *path, size_t *count, struct isx_diag *d);
 
 /* Reads a whole file (at most `max` bytes) into `out`. */
-int
-isx_file_read(const char *path, size_t max, struct isx_buf *out);
+int isx_file_read(const char *path, size_t max, struct isx_buf *out);
 
 #endif

@@ -29,43 +29,37 @@ struct isx_object {
     const char *version; /* borrowed from env */
     const char *origin;  /* borrowed from env */
     const json_t *marking;
-    const json_t *body;      /* NULL when sealed */
+    const json_t *body;       /* NULL when sealed */
     struct isx_buf canonical; /* canonical form with "sig" (set once signed or parsed) */
     uint8_t hash[32];
     char hash_hex[65];
 };
 
 /* 1 when `type` is one of the object types of ARCHITECTURE.md §4. */
-int
-isx_object_type_known(const char *type);
+int isx_object_type_known(const char *type);
 
 /* 1 when `id` is "<type>--<uuid>" with a lowercase UUID; `type` may be NULL to accept any. */
-int
-isx_object_id_valid(const char *id, const char *type);
+int isx_object_id_valid(const char *id, const char *type);
 
 /*
  * A new, unsigned object. Takes ownership of `marking` and `body` (even on failure). `id` NULL
  * makes a fresh "<type>--<uuid4>"; `prev_version` (may be NULL) is the version this one
  * supersedes, and the new version is made strictly later than it.
  */
-int
-isx_object_new(const char *type, const char *id, const char *origin, json_t *marking,
-               json_t *body, const char *prev_version, struct isx_object **out);
+int isx_object_new(const char *type, const char *id, const char *origin, json_t *marking,
+                   json_t *body, const char *prev_version, struct isx_object **out);
 
 /* Signs with the node's signer: adds "sig", computes the canonical form and the hash. */
-int
-isx_object_sign(struct isx_object *o, struct isx_signer *signer);
+int isx_object_sign(struct isx_object *o, struct isx_signer *signer);
 
 /*
  * Parses an envelope from outside and checks its shape: known fields only, the id matching
  * the type, a valid version, origin and marking (state secrets refused, Art. 6.2), exactly
  * one of body and sealed, a well-formed sig list. The signature is not checked here.
  */
-int
-isx_object_parse(const char *text, size_t len, struct isx_object **out, struct isx_diag *d);
+int isx_object_parse(const char *text, size_t len, struct isx_object **out, struct isx_diag *d);
 /* The same for an already parsed envelope; takes ownership of `env` (even on failure). */
-int
-isx_object_from_json(json_t *env, struct isx_object **out, struct isx_diag *d);
+int isx_object_from_json(json_t *env, struct isx_object **out, struct isx_diag *d);
 
 /* Finds the public key of (origin, key id); 0 or ISX_EKEY. */
 typedef int (*isx_object_keyfn)(void *ctx, const char *origin, const char *key_id,
@@ -75,11 +69,9 @@ typedef int (*isx_object_keyfn)(void *ctx, const char *origin, const char *key_i
  * Verifies every signature on the object with keys found through `keyfn`; at least one must
  * be there and every one must verify. ISX_EKEY for an unknown key, ISX_ESIG for a bad one.
  */
-int
-isx_object_verify(const struct isx_object *o, isx_object_keyfn keyfn, void *ctx,
-                  struct isx_diag *d);
+int isx_object_verify(const struct isx_object *o, isx_object_keyfn keyfn, void *ctx,
+                      struct isx_diag *d);
 
-void
-isx_object_free(struct isx_object *o);
+void isx_object_free(struct isx_object *o);
 
 #endif

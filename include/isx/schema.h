@@ -43,12 +43,10 @@ struct isx_schema_field {
  * Checks `v` (which must be an object) against `fields` (ended by an entry with name NULL).
  * `prefix` is prepended to field paths ("" at the top).
  */
-int
-isx_schema_check(const json_t *v, const struct isx_schema_field *fields, const char *prefix,
-                 struct isx_diag *d);
+int isx_schema_check(const json_t *v, const struct isx_schema_field *fields, const char *prefix,
+                     struct isx_diag *d);
 
 /* Number of Unicode characters in a UTF-8 string (jansson strings are valid UTF-8). */
-size_t
-isx_utf8_chars(const char *s);
+size_t isx_utf8_chars(const char *s);
 
 #endif

@@ -21,13 +21,10 @@
 struct isx_store;
 
 /* Opens (and with `create`, creates) the database at `path` and applies pending migrations. */
-int
-isx_store_open(const char *path, int create, struct isx_store **out);
-void
-isx_store_close(struct isx_store *s);
+int isx_store_open(const char *path, int create, struct isx_store **out);
+void isx_store_close(struct isx_store *s);
 /* The schema version after migrations. */
-int
-isx_store_schema_version(struct isx_store *s);
+int isx_store_schema_version(struct isx_store *s);
 
 /* Who made a change and what it was, recorded beside every object a node accepts. */
 struct isx_change {
@@ -41,19 +38,15 @@ struct isx_change {
  * nothing. When `expect_version` is non-NULL the current version of the id must be exactly
  * that (NULL expect with `must_be_new` set requires the id to be unknown), else ISX_ECONFLICT.
  */
-int
-isx_store_put(struct isx_store *s, const struct isx_object *o, const struct isx_change *change,
-              const char *expect_version, int must_be_new);
+int isx_store_put(struct isx_store *s, const struct isx_object *o, const struct isx_change *change,
+                  const char *expect_version, int must_be_new);
 
 /* The canonical bytes of the current (or the given) version of `id`; ISX_ENOTFOUND. */
-int
-isx_store_get(struct isx_store *s, const char *id, const char *version, struct isx_buf *out);
+int isx_store_get(struct isx_store *s, const char *id, const char *version, struct isx_buf *out);
 /* The canonical bytes of the object with this SHA-256. */
-int
-isx_store_get_by_hash(struct isx_store *s, const uint8_t hash[32], struct isx_buf *out);
+int isx_store_get_by_hash(struct isx_store *s, const uint8_t hash[32], struct isx_buf *out);
 /* [{"version","hash","recorded_at","actor","action"}...] oldest first. */
-int
-isx_store_versions(struct isx_store *s, const char *id, json_t **out);
+int isx_store_versions(struct isx_store *s, const char *id, json_t **out);
 
 /* A directory query; NULL fields do not filter. */
 struct isx_dir_query {
@@ -73,32 +66,25 @@ struct isx_dir_query {
  * Lists current versions matching `q` in id order: *items is a new array of envelopes,
  * *next the id to pass as `after` for the next page (NULL on the last page; free()).
  */
-int
-isx_store_dir_list(struct isx_store *s, const struct isx_dir_query *q, json_t **items,
-                   char **next);
+int isx_store_dir_list(struct isx_store *s, const struct isx_dir_query *q, json_t **items,
+                       char **next);
 
 /* Rebuilds every projection from the stored objects; *count = objects replayed. */
-int
-isx_store_reindex(struct isx_store *s, size_t *count);
+int isx_store_reindex(struct isx_store *s, size_t *count);
 
 /* Number of stored objects (all versions). */
-int
-isx_store_count(struct isx_store *s, int64_t *count);
+int isx_store_count(struct isx_store *s, int64_t *count);
 
 /* Users. The token hash is the only trace of a token the store keeps. */
-int
-isx_store_user_add(struct isx_store *s, const char *name, enum isx_role role,
-                   const uint8_t token_hash[32], const char *actor);
-int
-isx_store_user_by_token(struct isx_store *s, const uint8_t token_hash[32], struct isx_user *out);
+int isx_store_user_add(struct isx_store *s, const char *name, enum isx_role role,
+                       const uint8_t token_hash[32], const char *actor);
+int isx_store_user_by_token(struct isx_store *s, const uint8_t token_hash[32],
+                            struct isx_user *out);
 /* [{"name","role","created_at","created_by"}...] */
-int
-isx_store_user_list(struct isx_store *s, json_t **out);
+int isx_store_user_list(struct isx_store *s, json_t **out);
 
 /* Node settings that live with the data ("party", "name", ...). *value: malloc'd string. */
-int
-isx_store_meta_get(struct isx_store *s, const char *key, char **value);
-int
-isx_store_meta_set(struct isx_store *s, const char *key, const char *value);
+int isx_store_meta_get(struct isx_store *s, const char *key, char **value);
+int isx_store_meta_set(struct isx_store *s, const char *key, const char *value);
 
 #endif

@@ -20,34 +20,26 @@ enum isx_vocab {
 };
 
 /* The parsed document (borrowed, never NULL: an empty object when the file is missing). */
-const json_t *
-isx_vocab_get(enum isx_vocab which);
+const json_t *isx_vocab_get(enum isx_vocab which);
 /* The list inside a document ("threats", "terms", ...). */
-const json_t *
-isx_vocab_list(enum isx_vocab which);
+const json_t *isx_vocab_list(enum isx_vocab which);
 /* The entry whose "code" equals `code`, or NULL. */
-const json_t *
-isx_vocab_find(enum isx_vocab which, const char *code);
+const json_t *isx_vocab_find(enum isx_vocab which, const char *code);
 
 /* "T3" -> the threat type; "T3-F2" -> the feature (with its threat in *threat when wanted). */
-const json_t *
-isx_taxonomy_threat(const char *code);
-const json_t *
-isx_taxonomy_feature(const char *code, const json_t **threat);
+const json_t *isx_taxonomy_threat(const char *code);
+const json_t *isx_taxonomy_feature(const char *code, const json_t **threat);
 
 /* 1 when the code is an assigned ISO 3166-1 alpha-2 code (upper case). */
-int
-isx_country_valid(const char *code);
+int isx_country_valid(const char *code);
 
 /* 1 when `code` is an ISO 639-1 language code (lower case): working languages of contacts. */
-int
-isx_language_valid(const char *code);
+int isx_language_valid(const char *code);
 
 /* The code of the depositary (the SCO Secretariat), which is not a state: "SCO". */
 #define ISX_DEPOSITARY "SCO"
 
 /* A party code: a country code, or the depositary. */
-int
-isx_party_code_valid(const char *code);
+int isx_party_code_valid(const char *code);
 
 #endif

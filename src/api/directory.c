@@ -62,8 +62,8 @@ reply_object(struct isx_http_req *req, int status, const struct isx_object *o)
 }
 
 static int
-query_param(struct isx_http_req *req, const char *name, int (*valid)(const char *),
-            const char *key, const char **out)
+query_param(struct isx_http_req *req, const char *name, int (*valid)(const char *), const char *key,
+            const char **out)
 {
     const char *v = isx_http_query(req, name);
 
@@ -181,8 +181,7 @@ check_ownership(struct isx_http_req *req, const char *type, const json_t *body,
         return 0;
     }
     if (party != NULL && strcmp(party, n->cfg.party) != 0)
-        return isx_diag_set(&req->diag, ISX_EFIELD, "party", "directory.own_party",
-                            n->cfg.party);
+        return isx_diag_set(&req->diag, ISX_EFIELD, "party", "directory.own_party", n->cfg.party);
     if (aref != NULL) {
         rc = isx_node_get(n, aref, NULL, &a);
         int ok = rc == 0 && a->body != NULL &&
@@ -208,12 +207,12 @@ publish(struct isx_http_req *req, const char *type, const char *id, json_t *mark
     rc = isx_node_publish(n, type, id, marking, body, &change, expect, &o, &req->diag);
     if (rc == 0) {
         if (status == 201)
-            isx_http_set_header(req, "Location",
-                                isx_arena_printf(req->arena, "%s/%s", req->path,
-                                                 strcmp(type, "party") == 0
-                                                     ? json_string_value(
-                                                           json_object_get(o->body, "code"))
-                                                     : o->id));
+            isx_http_set_header(
+                req, "Location",
+                isx_arena_printf(req->arena, "%s/%s", req->path,
+                                 strcmp(type, "party") == 0
+                                     ? json_string_value(json_object_get(o->body, "code"))
+                                     : o->id));
         rc = reply_object(req, status, o);
     }
     isx_object_free(o);
@@ -277,8 +276,7 @@ isx__api_dir_get(struct isx_http_req *req)
     if ((rc = path_id(req, type, id)) != 0)
         return rc;
     if ((rc = isx_node_get(n, id, isx_http_query(req, "version"), &o)) != 0)
-        return isx_diag_set(&req->diag, rc, "id", rc == ISX_ENOTFOUND ? "api.not_found" : NULL,
-                            id);
+        return isx_diag_set(&req->diag, rc, "id", rc == ISX_ENOTFOUND ? "api.not_found" : NULL, id);
     if (!isx_marking_allows_role(o->marking, req->user->role))
         rc = isx_diag_set(&req->diag, ISX_ENOTFOUND, "id", "api.not_found", id);
     else
@@ -317,8 +315,7 @@ current(struct isx_http_req *req, const char *type, char id[ISX_OBJECT_ID_MAX + 
             if_match = isx_arena_strndup(req->arena, if_match + 1, len - 2);
         }
         if (strcmp(if_match, o->version) != 0) {
-            rc = isx_diag_set(&req->diag, ISX_ECONFLICT, "If-Match", "object.conflict",
-                              o->version);
+            rc = isx_diag_set(&req->diag, ISX_ECONFLICT, "If-Match", "object.conflict", o->version);
             goto fail;
         }
     }

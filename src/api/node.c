@@ -46,8 +46,8 @@ isx_file_read(const char *path, size_t max, struct isx_buf *out)
 static int
 path_in(const struct isx_node *n, const char *rel, char *out, size_t cap)
 {
-    int len = rel[0] == '/' ? snprintf(out, cap, "%s", rel)
-                            : snprintf(out, cap, "%s/%s", n->dir, rel);
+    int len =
+        rel[0] == '/' ? snprintf(out, cap, "%s", rel) : snprintf(out, cap, "%s/%s", n->dir, rel);
     return len < 0 || (size_t)len >= cap ? ISX_EINVAL : 0;
 }
 
@@ -156,8 +156,8 @@ done:
 }
 
 int
-isx_node_create(const char *dir, const char *party, const char *name,
-                char token[ISX_TOKEN_LEN + 1], struct isx_diag *d)
+isx_node_create(const char *dir, const char *party, const char *name, char token[ISX_TOKEN_LEN + 1],
+                struct isx_diag *d)
 {
     struct isx_node *n = calloc(1, sizeof(*n));
     struct isx_sign_key *sk = NULL;
@@ -230,7 +230,8 @@ isx_node_create(const char *dir, const char *party, const char *name,
     size_t i;
     json_t *p;
     int self_listed = 0;
-    json_array_foreach(founders, i, p) {
+    json_array_foreach(founders, i, p)
+    {
         const char *code = json_string_value(json_object_get(p, "code"));
         self_listed |= strcmp(code, party) == 0;
         if ((rc = publish_party(n, code, d)) != 0)
@@ -358,8 +359,7 @@ isx_node_get(struct isx_node *n, const char *id, const char *version, struct isx
 }
 
 int
-isx_node_keyfn(void *ctx, const char *origin, const char *key_id,
-               uint8_t pk[ISX_SIGN_PUBLIC_LEN])
+isx_node_keyfn(void *ctx, const char *origin, const char *key_id, uint8_t pk[ISX_SIGN_PUBLIC_LEN])
 {
     struct isx_node *n = ctx;
     struct isx_object *party = NULL;
@@ -377,7 +377,8 @@ isx_node_keyfn(void *ctx, const char *origin, const char *key_id,
     isx_directory_party_id(origin, id);
     if (isx_node_get(n, id, NULL, &party) != 0 || party->body == NULL)
         goto done;
-    json_array_foreach(json_object_get(party->body, "keys"), i, k) {
+    json_array_foreach(json_object_get(party->body, "keys"), i, k)
+    {
         const char *kid = json_string_value(json_object_get(k, "key"));
         const char *pub = json_string_value(json_object_get(k, "public"));
         const char *suite = json_string_value(json_object_get(k, "suite"));
@@ -444,11 +445,13 @@ isx_node_load_examples(struct isx_node *n, const char *path, size_t *count, stru
     }
     if ((rc = isx_json_parse(text.data, text.len, &doc, d)) != 0)
         goto done;
-    json_array_foreach(json_object_get(doc, "authorities"), i, e) {
+    json_array_foreach(json_object_get(doc, "authorities"), i, e)
+    {
         if ((rc = load_entry(n, "authority", e, refs, &loaded, d)) != 0)
             goto done;
     }
-    json_array_foreach(json_object_get(doc, "pocs"), i, e) {
+    json_array_foreach(json_object_get(doc, "pocs"), i, e)
+    {
         if ((rc = load_entry(n, "poc", e, refs, &loaded, d)) != 0)
             goto done;
     }

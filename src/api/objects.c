@@ -94,9 +94,9 @@ isx__api_object_verify(struct isx_http_req *req)
 
     if ((rc = verified(req, &o)) != 0)
         return rc;
-    doc = json_pack("{s:b, s:s, s:s, s:s, s:s, s:O}", "valid", 1, "id", o->id, "version",
-                    o->version, "origin", o->origin, "hash", o->hash_hex, "sig",
-                    json_object_get(o->env, "sig"));
+    doc =
+        json_pack("{s:b, s:s, s:s, s:s, s:s, s:O}", "valid", 1, "id", o->id, "version", o->version,
+                  "origin", o->origin, "hash", o->hash_hex, "sig", json_object_get(o->env, "sig"));
     rc = doc != NULL ? isx_http_reply_json(req, 200, doc) : ISX_ENOMEM;
     json_decref(doc);
     isx_object_free(o);

@@ -11,9 +11,9 @@ static const struct {
     const char *suffix;
     enum isx_vocab which;
 } vocab_paths[] = {
-    {"/taxonomy", ISX_VOCAB_THREATS},     {"/glossary", ISX_VOCAB_GLOSSARY},
+    {"/taxonomy", ISX_VOCAB_THREATS},      {"/glossary", ISX_VOCAB_GLOSSARY},
     {"/directions", ISX_VOCAB_DIRECTIONS}, {"/reference/parties", ISX_VOCAB_PARTIES},
-    {"/countries", ISX_VOCAB_COUNTRIES},  {"/sectors", ISX_VOCAB_SECTORS},
+    {"/countries", ISX_VOCAB_COUNTRIES},   {"/sectors", ISX_VOCAB_SECTORS},
 };
 
 int

@@ -99,6 +99,7 @@ struct isx__cli {
     enum isx_lang lang;
     int json;
     const char *url_opt;            /* --url naming the server, if given */
+    const char *noun;               /* the noun typed, once it is known to exist */
     const struct isx__cli_verb *cmd; /* the verb being run */
     int resolved;                   /* url and token below have been worked out */
     char url[1024];                 /* the server, without a trailing '/' */

@@ -11,7 +11,10 @@
 #include "isx/schema.h"
 #include "isx/taxonomy.h"
 
-#define END {NULL, 0, 0, 0, 0, NULL, NULL, NULL}
+#define END                                                                                        \
+    {                                                                                              \
+        NULL, 0, 0, 0, 0, NULL, NULL, NULL                                                         \
+    }
 
 static int
 check_party(const json_t *v, const char *path, struct isx_diag *d)
@@ -60,8 +63,8 @@ check_status(const json_t *v, const char *path, struct isx_diag *d)
 static int
 check_category(const json_t *v, const char *path, struct isx_diag *d)
 {
-    static const char *const values[] = {"cert",       "foreign-affairs", "regulator",
-                                         "law-enforcement", "defence", "other", NULL};
+    static const char *const values[] = {
+        "cert", "foreign-affairs", "regulator", "law-enforcement", "defence", "other", NULL};
     return one_of(v, path, d, values, "directory.category");
 }
 
@@ -190,12 +193,12 @@ check_tz(const json_t *v, const char *path, struct isx_diag *d)
     return 0;
 }
 
-static const struct isx_schema_field direction_item = {
-    "", ISX_SCHEMA_STRING, 0, 3, 3, check_direction, NULL, NULL};
-static const struct isx_schema_field language_item = {"", ISX_SCHEMA_STRING, 0, 2, 2,
-                                                      check_language, NULL, NULL};
-static const struct isx_schema_field day_item = {"", ISX_SCHEMA_STRING, 0, 3, 3, check_day,
-                                                 NULL, NULL};
+static const struct isx_schema_field direction_item = {"", ISX_SCHEMA_STRING, 0,    3,
+                                                       3,  check_direction,   NULL, NULL};
+static const struct isx_schema_field language_item = {"", ISX_SCHEMA_STRING, 0,    2,
+                                                      2,  check_language,    NULL, NULL};
+static const struct isx_schema_field day_item = {"", ISX_SCHEMA_STRING, 0,    3,
+                                                 3,  check_day,         NULL, NULL};
 
 static const struct isx_schema_field key_fields[] = {
     {"suite", ISX_SCHEMA_STRING, ISX_SCHEMA_REQUIRED, 1, 32, NULL, NULL, NULL},
@@ -203,8 +206,8 @@ static const struct isx_schema_field key_fields[] = {
     {"public", ISX_SCHEMA_STRING, ISX_SCHEMA_REQUIRED, 1, 256, NULL, NULL, NULL},
     END,
 };
-static const struct isx_schema_field key_item = {"", ISX_SCHEMA_OBJECT, 0, 0, 0, NULL,
-                                                 key_fields, NULL};
+static const struct isx_schema_field key_item = {"",   ISX_SCHEMA_OBJECT, 0,   0, 0,
+                                                 NULL, key_fields,        NULL};
 
 static const struct isx_schema_field contact_fields[] = {
     {"email", ISX_SCHEMA_STRING, 0, 3, 254, NULL, NULL, NULL},
@@ -219,8 +222,8 @@ static const struct isx_schema_field channel_fields[] = {
     {"value", ISX_SCHEMA_STRING, ISX_SCHEMA_REQUIRED, 3, 512, NULL, NULL, NULL},
     END,
 };
-static const struct isx_schema_field channel_item = {"", ISX_SCHEMA_OBJECT, 0, 0, 0,
-                                                     check_channel, channel_fields, NULL};
+static const struct isx_schema_field channel_item = {
+    "", ISX_SCHEMA_OBJECT, 0, 0, 0, check_channel, channel_fields, NULL};
 
 static const struct isx_schema_field hours_fields[] = {
     {"tz", ISX_SCHEMA_STRING, ISX_SCHEMA_REQUIRED, 3, 64, check_tz, NULL, NULL},
@@ -324,8 +327,8 @@ isx_directory_party_id(const char *code, char out[ISX_OBJECT_ID_MAX + 1])
     h[6] = (uint8_t)((h[6] & 0x0f) | 0x50);
     h[8] = (uint8_t)((h[8] & 0x3f) | 0x80);
     isx_hex_encode(h, 16, hex);
-    snprintf(out, ISX_OBJECT_ID_MAX + 1, "party--%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8,
-             hex + 12, hex + 16, hex + 20);
+    snprintf(out, ISX_OBJECT_ID_MAX + 1, "party--%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12,
+             hex + 16, hex + 20);
 }
 
 static void
@@ -334,7 +337,8 @@ append_langmap(const json_t *m, json_t *parts)
     const char *k;
     json_t *v;
 
-    json_object_foreach((json_t *)m, k, v) {
+    json_object_foreach((json_t *)m, k, v)
+    {
         json_array_append(parts, v);
     }
 }
@@ -353,7 +357,8 @@ lower_text(const json_t *body)
         return NULL;
     for (i = 0; i < sizeof(text_fields) / sizeof(text_fields[0]); i++)
         append_langmap(json_object_get(body, text_fields[i]), parts);
-    json_array_foreach(channels, i, c) {
+    json_array_foreach(channels, i, c)
+    {
         json_array_append(parts, json_object_get(c, "value"));
     }
     out = json_dumps(parts, JSON_COMPACT);
@@ -378,7 +383,8 @@ isx_directory_project(const struct isx_object *o, struct isx_dir_row *row)
     r.id = o->id;
     r.type = o->type;
     r.version = o->version;
-    r.party = json_string_value(json_object_get(b, strcmp(o->type, "party") == 0 ? "code" : "party"));
+    r.party =
+        json_string_value(json_object_get(b, strcmp(o->type, "party") == 0 ? "code" : "party"));
     r.status = json_string_value(json_object_get(b, "status"));
     if (r.status == NULL)
         r.status = "active";

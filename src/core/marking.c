@@ -18,8 +18,17 @@ static const char *const tlp_names[] = {"clear", "green", "amber", "amber+strict
  * "state secret" themselves, and the English equivalents. Stored already normalised.
  */
 static const char *const builtin_secrets[] = {
-    "绝密", "机密", "秘密", "国家秘密", "особой важности", "совершенно секретно", "секретно",
-    "государственная тайна", "top secret", "secret", "state secret",
+    "绝密",
+    "机密",
+    "秘密",
+    "国家秘密",
+    "особой важности",
+    "совершенно секретно",
+    "секретно",
+    "государственная тайна",
+    "top secret",
+    "secret",
+    "state secret",
 };
 
 #define MAX_CONFIGURED 32
@@ -72,12 +81,13 @@ fold_case(char *s)
     }
 }
 
-/* Quotes and spaces that may surround a label: " ' « » “ ” 「 」 《 》 and the ideographic space. */
+/* Quotes and spaces that may surround a label: " ' « » “ ” 「 」 《 》 and the ideographic space.
+ */
 static size_t
 quote_len(const char *s)
 {
-    static const char *const quotes[] = {"\"", "'", " ", "\t", "«", "»", "“", "”",
-                                         "「", "」", "《", "》", "\xE3\x80\x80"};
+    static const char *const quotes[] = {"\"", "'",  " ",  "\t", "«",  "»",           "“",
+                                         "”",  "「", "」", "《", "》", "\xE3\x80\x80"};
 
     for (size_t i = 0; i < sizeof(quotes) / sizeof(quotes[0]); i++) {
         size_t n = strlen(quotes[i]);
@@ -213,10 +223,10 @@ check_label(const json_t *v, const char *path, struct isx_diag *d)
     return 0;
 }
 
-static const struct isx_schema_field party_item = {"", ISX_SCHEMA_STRING, 0, 2, 3, check_party,
-                                                   NULL, NULL};
-static const struct isx_schema_field label_item = {"", ISX_SCHEMA_STRING, 0, 1, 128, check_label,
-                                                   NULL, NULL};
+static const struct isx_schema_field party_item = {"", ISX_SCHEMA_STRING, 0,    2,
+                                                   3,  check_party,       NULL, NULL};
+static const struct isx_schema_field label_item = {"",  ISX_SCHEMA_STRING, 0,    1,
+                                                   128, check_label,       NULL, NULL};
 static const struct isx_schema_field marking_fields[] = {
     {"tlp", ISX_SCHEMA_STRING, ISX_SCHEMA_REQUIRED, 1, 16, check_tlp, NULL, NULL},
     {"to", ISX_SCHEMA_ARRAY, ISX_SCHEMA_UNIQUE, 0, 256, NULL, NULL, &party_item},
@@ -237,7 +247,8 @@ isx_marking_check(const json_t *marking, const char *path, struct isx_diag *d)
     if (json_is_array(labels)) {
         size_t i;
         json_t *l;
-        json_array_foreach(labels, i, l) {
+        json_array_foreach(labels, i, l)
+        {
             if (json_is_string(l) && isx_marking_is_secret(json_string_value(l))) {
                 snprintf(sub, sizeof(sub), "%s.labels[%zu]", path, i);
                 return isx_diag_set(d, ISX_ESECRET, sub, "marking.secret", json_string_value(l));
@@ -260,7 +271,8 @@ named(const json_t *to, const char *party)
     size_t i;
     json_t *p;
 
-    json_array_foreach(to, i, p) {
+    json_array_foreach(to, i, p)
+    {
         if (strcmp(json_string_value(p), party) == 0)
             return 1;
     }

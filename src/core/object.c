@@ -14,8 +14,8 @@
 #include "isx/timeutil.h"
 
 static const char *const object_types[] = {
-    "party",  "authority",    "poc",     "report",       "request", "message", "ping",
-    "ack",    "consultation", "consent", "notification", "release", "document", "revocation",
+    "party", "authority",    "poc",     "report",       "request", "message",  "ping",
+    "ack",   "consultation", "consent", "notification", "release", "document", "revocation",
 };
 
 #define MAX_SIGS 16
@@ -75,8 +75,8 @@ bind_fields(struct isx_object *o)
 }
 
 int
-isx_object_new(const char *type, const char *id, const char *origin, json_t *marking,
-               json_t *body, const char *prev_version, struct isx_object **out)
+isx_object_new(const char *type, const char *id, const char *origin, json_t *marking, json_t *body,
+               const char *prev_version, struct isx_object **out)
 {
     struct isx_object *o = NULL;
     char uuid[37], idbuf[ISX_OBJECT_ID_MAX + 1], version[ISX_TIME_LEN + 1];
@@ -181,7 +181,8 @@ check_sig_list(const json_t *sigs, struct isx_diag *d)
 
     if (!json_is_array(sigs) || json_array_size(sigs) == 0 || json_array_size(sigs) > MAX_SIGS)
         return isx_diag_set(d, ISX_EFIELD, "sig", "object.sig", NULL);
-    json_array_foreach(sigs, i, s) {
+    json_array_foreach(sigs, i, s)
+    {
         snprintf(path, sizeof(path), "sig[%zu]", i);
         const char *suite = json_string_value(json_object_get(s, "suite"));
         const char *key = json_string_value(json_object_get(s, "key"));
@@ -208,7 +209,8 @@ isx_object_from_json(json_t *env, struct isx_object **out, struct isx_diag *d)
         rc = isx_diag_set(d, ISX_ETYPE, "", "schema.type", "object");
         goto done;
     }
-    json_object_foreach(env, key, val) {
+    json_object_foreach(env, key, val)
+    {
         size_t i;
         for (i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++) {
             if (strcmp(key, allowed[i]) == 0)
@@ -292,8 +294,7 @@ isx_object_parse(const char *text, size_t len, struct isx_object **out, struct i
 }
 
 int
-isx_object_verify(const struct isx_object *o, isx_object_keyfn keyfn, void *ctx,
-                  struct isx_diag *d)
+isx_object_verify(const struct isx_object *o, isx_object_keyfn keyfn, void *ctx, struct isx_diag *d)
 {
     struct isx_buf msg = ISX_BUF_INIT;
     const json_t *sigs = json_object_get(o->env, "sig");
@@ -309,7 +310,8 @@ isx_object_verify(const struct isx_object *o, isx_object_keyfn keyfn, void *ctx,
     }
     if ((rc = signing_bytes(o->env, &msg)) != 0)
         goto done;
-    json_array_foreach(sigs, i, s) {
+    json_array_foreach(sigs, i, s)
+    {
         const char *suite = json_string_value(json_object_get(s, "suite"));
         const char *key = json_string_value(json_object_get(s, "key"));
         const char *value = json_string_value(json_object_get(s, "value"));
@@ -323,8 +325,7 @@ isx_object_verify(const struct isx_object *o, isx_object_keyfn keyfn, void *ctx,
             goto done;
         }
         if (isx_base64_decode(value, strlen(value), sig, sizeof(sig), &siglen) != 0 ||
-            siglen != ISX_SIGN_SIG_LEN ||
-            isx_sign_verify(pk, msg.data, msg.len, sig) != 0) {
+            siglen != ISX_SIGN_SIG_LEN || isx_sign_verify(pk, msg.data, msg.len, sig) != 0) {
             rc = isx_diag_set(d, ISX_ESIG, path, "object.sig_bad", key);
             goto done;
         }

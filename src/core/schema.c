@@ -68,7 +68,8 @@ check_langmap(const json_t *v, const struct isx_schema_field *f, const char *pat
 
     if (json_object_size(v) == 0)
         return isx_diag_set(d, ISX_EFIELD, path, "schema.langmap_empty", NULL);
-    json_object_foreach((json_t *)v, key, val) {
+    json_object_foreach((json_t *)v, key, val)
+    {
         snprintf(sub, sizeof(sub), "%s.%s", path, key);
         if (strcmp(key, "zh") != 0 && strcmp(key, "ru") != 0 && strcmp(key, "en") != 0)
             return isx_diag_set(d, ISX_EFIELD, sub, "schema.language", key);
@@ -83,8 +84,7 @@ check_langmap(const json_t *v, const struct isx_schema_field *f, const char *pat
 }
 
 static int
-check_array(const json_t *v, const struct isx_schema_field *f, const char *path,
-            struct isx_diag *d)
+check_array(const json_t *v, const struct isx_schema_field *f, const char *path, struct isx_diag *d)
 {
     size_t n = json_array_size(v), i, j;
     char sub[160], arg[32];
@@ -132,8 +132,7 @@ kind_name(enum isx_schema_kind k)
 }
 
 static int
-check_value(const json_t *v, const struct isx_schema_field *f, const char *path,
-            struct isx_diag *d)
+check_value(const json_t *v, const struct isx_schema_field *f, const char *path, struct isx_diag *d)
 {
     int ok, rc = 0;
 
@@ -205,7 +204,8 @@ isx_schema_check(const json_t *v, const struct isx_schema_field *fields, const c
     if (!json_is_object(v))
         return isx_diag_set(d, ISX_ETYPE, prefix, "schema.type", "object");
     /* Unknown fields first: a misspelt field must not be silently dropped. */
-    json_object_foreach((json_t *)v, key, val) {
+    json_object_foreach((json_t *)v, key, val)
+    {
         for (f = fields; f->name != NULL; f++) {
             if (strcmp(f->name, key) == 0)
                 break;

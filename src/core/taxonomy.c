@@ -64,7 +64,8 @@ isx_vocab_find(enum isx_vocab which, const char *code)
 
     if (code == NULL)
         return NULL;
-    json_array_foreach(list, i, e) {
+    json_array_foreach(list, i, e)
+    {
         const char *c = json_string_value(json_object_get(e, "code"));
         if (c != NULL && strcmp(c, code) == 0)
             return e;
@@ -87,14 +88,16 @@ isx_taxonomy_feature(const char *code, const json_t **threat)
     size_t i;
     json_t *f;
 
-    if (code == NULL || (dash = strchr(code, '-')) == NULL || (size_t)(dash - code) >= sizeof(tcode))
+    if (code == NULL || (dash = strchr(code, '-')) == NULL ||
+        (size_t)(dash - code) >= sizeof(tcode))
         return NULL;
     memcpy(tcode, code, (size_t)(dash - code));
     tcode[dash - code] = '\0';
     if ((t = isx_taxonomy_threat(tcode)) == NULL)
         return NULL;
     features = json_object_get(t, "features");
-    json_array_foreach(features, i, f) {
+    json_array_foreach(features, i, f)
+    {
         const char *c = json_string_value(json_object_get(f, "code"));
         if (c != NULL && strcmp(c, code) == 0) {
             if (threat != NULL)

@@ -274,8 +274,9 @@ project(sqlite3 *db, const struct isx_object *o, int64_t seq)
         return rc;
     if ((rc = isx_directory_project(o, &row)) != 0)
         return rc;
-    const char *dp[] = {row.id,     row.type,      row.version,   seqtext,      row.party, row.kind,
-                        row.status, row.authority, row.directions, row.languages, row.text};
+    const char *dp[] = {row.id,         row.type,      row.version, seqtext,
+                        row.party,      row.kind,      row.status,  row.authority,
+                        row.directions, row.languages, row.text};
     rc = run(db,
              "INSERT OR REPLACE INTO directory (id, type, version, object_seq, party, kind, "
              "status, authority, directions, languages, text) "
@@ -319,8 +320,7 @@ hash_known(sqlite3 *db, const uint8_t hash[32])
     sqlite3_stmt *st;
     int found;
 
-    if (sqlite3_prepare_v2(db, "SELECT 1 FROM objects WHERE hash = ?1", -1, &st, NULL) !=
-        SQLITE_OK)
+    if (sqlite3_prepare_v2(db, "SELECT 1 FROM objects WHERE hash = ?1", -1, &st, NULL) != SQLITE_OK)
         return ISX_ESTORE;
     sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
     found = sqlite3_step(st) == SQLITE_ROW;
@@ -410,8 +410,8 @@ int
 isx_store_get(struct isx_store *s, const char *id, const char *version, struct isx_buf *out)
 {
     if (version != NULL)
-        return fetch_blob(s, "SELECT canonical FROM objects WHERE id = ?1 AND version = ?2", id,
-                          -1, version, out);
+        return fetch_blob(s, "SELECT canonical FROM objects WHERE id = ?1 AND version = ?2", id, -1,
+                          version, out);
     return fetch_blob(s,
                       "SELECT o.canonical FROM heads h JOIN objects o ON o.seq = h.object_seq "
                       "WHERE h.id = ?1",
@@ -480,8 +480,7 @@ ascii_lower(const char *s)
 }
 
 int
-isx_store_dir_list(struct isx_store *s, const struct isx_dir_query *q, json_t **items,
-                   char **next)
+isx_store_dir_list(struct isx_store *s, const struct isx_dir_query *q, json_t **items, char **next)
 {
     static const char sql[] =
         "SELECT o.canonical, d.id FROM directory d JOIN objects o ON o.seq = d.object_seq "
@@ -524,8 +523,8 @@ isx_store_dir_list(struct isx_store *s, const struct isx_dir_query *q, json_t **
             rc = SQLITE_DONE;
             break;
         }
-        json_t *env = json_loadb(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0),
-                                 0, NULL);
+        json_t *env =
+            json_loadb(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), 0, NULL);
         if (env == NULL || json_array_append_new(list, env) != 0) {
             rc = ISX_ESTORE;
             goto done;
@@ -669,8 +668,8 @@ isx_store_user_by_token(struct isx_store *s, const uint8_t token_hash[32], struc
     if (rc == SQLITE_ROW) {
         u.id = sqlite3_column_int64(st, 0);
         snprintf(u.name, sizeof(u.name), "%s", (const char *)sqlite3_column_text(st, 1));
-        rc = isx_role_parse((const char *)sqlite3_column_text(st, 2), &u.role) == 0 ? 0
-                                                                                     : ISX_ESTORE;
+        rc =
+            isx_role_parse((const char *)sqlite3_column_text(st, 2), &u.role) == 0 ? 0 : ISX_ESTORE;
     } else {
         rc = rc == SQLITE_DONE ? ISX_EAUTH : ISX_ESTORE;
     }
@@ -696,12 +695,11 @@ isx_store_user_list(struct isx_store *s, json_t **out)
                                            "ORDER BY name",
                                            -1, &st, NULL) == SQLITE_OK) {
         while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-            json_array_append_new(list,
-                                  json_pack("{s:s, s:s, s:s, s:s}", "name",
-                                            sqlite3_column_text(st, 0), "role",
-                                            sqlite3_column_text(st, 1), "created_at",
-                                            sqlite3_column_text(st, 2), "created_by",
-                                            sqlite3_column_text(st, 3)));
+            json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s}", "name",
+                                                  sqlite3_column_text(st, 0), "role",
+                                                  sqlite3_column_text(st, 1), "created_at",
+                                                  sqlite3_column_text(st, 2), "created_by",
+                                                  sqlite3_column_text(st, 3)));
         sqlite3_finalize(st);
         rc = rc == SQLITE_DONE ? 0 : ISX_ESTORE;
     }

@@ -128,8 +128,8 @@ node_destroy(struct testnode *n)
 }
 
 long
-api(struct testnode *n, const char *method, const char *path, const char *token,
-    const char *body, struct isx_http_response *resp)
+api(struct testnode *n, const char *method, const char *path, const char *token, const char *body,
+    struct isx_http_response *resp)
 {
     char url[512];
 

@@ -22,37 +22,29 @@ struct testnode {
 };
 
 /* Creates a node (party, example directory) in a fresh temporary directory. */
-int
-node_create(struct testnode *n, const char *party);
+int node_create(struct testnode *n, const char *party);
 /* Starts isxd for the node on a free port; waits until it answers. */
-int
-node_start(struct testnode *n);
+int node_start(struct testnode *n);
 /* SIGTERM, wait; returns the exit status (0 for a clean stop). */
-int
-node_stop(struct testnode *n);
+int node_stop(struct testnode *n);
 /* Stops if running and removes the directory. */
-void
-node_destroy(struct testnode *n);
+void node_destroy(struct testnode *n);
 
 /* An API call with the node's admin token (or `token` when non-NULL). */
-long
-api(struct testnode *n, const char *method, const char *path, const char *token,
-    const char *body, struct isx_http_response *resp);
+long api(struct testnode *n, const char *method, const char *path, const char *token,
+         const char *body, struct isx_http_response *resp);
 
 /* The value of isx_objects_stored in /metrics (-1 on failure). */
-long
-objects_stored(struct testnode *n);
+long objects_stored(struct testnode *n);
 
 /*
  * Runs build/isx with the arguments (NULL-terminated), env ISX_URL/ISX_TOKEN of the node
  * (when n is non-NULL) and optional stdin text. Returns the exit status.
  */
-int
-run_cli(struct testnode *n, const char *stdin_text, struct isx_buf *out, struct isx_buf *err,
-        const char *arg0, ...);
+int run_cli(struct testnode *n, const char *stdin_text, struct isx_buf *out, struct isx_buf *err,
+            const char *arg0, ...);
 
 /* Runs any program with arguments (NULL-terminated); returns the exit status. */
-int
-run_prog(const char *prog, struct isx_buf *out, struct isx_buf *err, const char *arg0, ...);
+int run_prog(const char *prog, struct isx_buf *out, struct isx_buf *err, const char *arg0, ...);
 
 #endif

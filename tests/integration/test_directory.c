@@ -113,16 +113,15 @@ test_create_read_list(void **state)
     snprintf(path, sizeof(path), "/api/v1/pocs/%s", id);
     assert_int_equal(api(&node, "GET", path, NULL, NULL, &r), 200);
     o = parse(&r);
-    assert_string_equal(
-        json_string_value(json_object_get(json_object_get(json_object_get(o, "body"), "person"), "zh")),
-        "张伟");
+    assert_string_equal(json_string_value(json_object_get(
+                            json_object_get(json_object_get(o, "body"), "person"), "zh")),
+                        "张伟");
     json_decref(o);
     isx_buf_free(&r.body);
 
     /* Filters: Russian-speaking technical contacts of CN include the new one. */
-    assert_int_equal(api(&node, "GET", "/api/v1/pocs?party=CN&kind=technical&language=ru", NULL,
-                         NULL, &r),
-                     200);
+    assert_int_equal(
+        api(&node, "GET", "/api/v1/pocs?party=CN&kind=technical&language=ru", NULL, NULL, &r), 200);
     assert_non_null(strstr(r.body.data, id));
     isx_buf_free(&r.body);
     assert_int_equal(api(&node, "GET", "/api/v1/pocs?kind=diplomatic", NULL, NULL, &r), 200);
@@ -156,7 +155,8 @@ test_pagination(void **state)
         isx_buf_free(&r.body);
         size_t i;
         json_t *it;
-        json_array_foreach(json_object_get(page, "items"), i, it) {
+        json_array_foreach(json_object_get(page, "items"), i, it)
+        {
             const char *pid = json_string_value(json_object_get(it, "id"));
             assert_null(json_object_get(seen, pid)); /* no entry twice */
             json_object_set_new(seen, pid, json_true());
@@ -194,10 +194,9 @@ test_update_and_retire(void **state)
     assert_int_equal(api(&node, "GET", path, NULL, NULL, &r), 200);
     o = parse(&r);
     assert_int_equal(json_array_size(json_object_get(o, "versions")), 2);
-    assert_string_equal(
-        json_string_value(json_object_get(json_array_get(json_object_get(o, "versions"), 1),
-                                          "actor")),
-        "admin");
+    assert_string_equal(json_string_value(json_object_get(
+                            json_array_get(json_object_get(o, "versions"), 1), "actor")),
+                        "admin");
     json_decref(o);
     isx_buf_free(&r.body);
 
@@ -208,9 +207,8 @@ test_update_and_retire(void **state)
     assert_int_equal(api(&node, "GET", "/api/v1/pocs?q=zz@cert", NULL, NULL, &r), 200);
     assert_null(strstr(r.body.data, id));
     isx_buf_free(&r.body);
-    assert_int_equal(api(&node, "GET", "/api/v1/pocs?q=zz@cert&include_retired=true", NULL, NULL,
-                         &r),
-                     200);
+    assert_int_equal(
+        api(&node, "GET", "/api/v1/pocs?q=zz@cert&include_retired=true", NULL, NULL, &r), 200);
     assert_non_null(strstr(r.body.data, id));
     isx_buf_free(&r.body);
     snprintf(path, sizeof(path), "/api/v1/pocs/%s", id);
@@ -292,8 +290,8 @@ test_bad_inputs(void **state)
     expect_problem("GET", "/api/v1/pocs?limit=0", NULL, NULL, 400, "INVAL", "limit");
     expect_problem("GET", "/api/v1/authorities?direction=D17", NULL, NULL, 400, "INVAL",
                    "direction");
-    expect_problem("GET", "/api/v1/pocs/poc--00000000-0000-4000-8000-000000000000", NULL, NULL,
-                   404, "NOTFOUND", "id");
+    expect_problem("GET", "/api/v1/pocs/poc--00000000-0000-4000-8000-000000000000", NULL, NULL, 404,
+                   "NOTFOUND", "id");
 }
 
 static void
@@ -304,9 +302,9 @@ test_roles(void **state)
     json_t *u;
 
     (void)state;
-    assert_int_equal(api(&node, "POST", "/api/v1/users", NULL,
-                         "{\"name\":\"olga\",\"role\":\"observer\"}", &r),
-                     201);
+    assert_int_equal(
+        api(&node, "POST", "/api/v1/users", NULL, "{\"name\":\"olga\",\"role\":\"observer\"}", &r),
+        201);
     u = parse(&r);
     snprintf(token, sizeof(token), "%s", json_string_value(json_object_get(u, "token")));
     json_decref(u);
@@ -314,8 +312,8 @@ test_roles(void **state)
     assert_int_equal(api(&node, "GET", "/api/v1/pocs", token, NULL, &r), 200);
     isx_buf_free(&r.body);
     expect_problem("POST", "/api/v1/pocs", token, poc_body, 403, "FORBIDDEN", NULL);
-    expect_problem("POST", "/api/v1/users", NULL, "{\"name\":\"olga\",\"role\":\"observer\"}",
-                   409, "EXISTS", "name");
+    expect_problem("POST", "/api/v1/users", NULL, "{\"name\":\"olga\",\"role\":\"observer\"}", 409,
+                   "EXISTS", "name");
     expect_problem("POST", "/api/v1/users", NULL, "{\"name\":\"Bad Name\",\"role\":\"observer\"}",
                    422, "FIELD", "name");
     expect_problem("POST", "/api/v1/users", NULL, "{\"name\":\"x\",\"role\":\"king\"}", 422,
@@ -381,9 +379,8 @@ test_reindex_same_answers(void **state)
     size_t count = 0;
 
     (void)state;
-    assert_int_equal(api(&node, "GET", "/api/v1/pocs?include_retired=true&limit=500", NULL, NULL,
-                         &r),
-                     200);
+    assert_int_equal(
+        api(&node, "GET", "/api/v1/pocs?include_retired=true&limit=500", NULL, NULL, &r), 200);
     before = isx_buf_steal(&r.body, NULL);
     assert_int_equal(node_stop(&node), 0); /* SIGTERM: a clean stop */
     snprintf(dir, sizeof(dir), "%s/node", node.dir);
@@ -392,9 +389,8 @@ test_reindex_same_answers(void **state)
     assert_true(count > 10);
     isx_node_free(n);
     assert_int_equal(node_start(&node), 0);
-    assert_int_equal(api(&node, "GET", "/api/v1/pocs?include_retired=true&limit=500", NULL, NULL,
-                         &r),
-                     200);
+    assert_int_equal(
+        api(&node, "GET", "/api/v1/pocs?include_retired=true&limit=500", NULL, NULL, &r), 200);
     after = isx_buf_steal(&r.body, NULL);
     assert_string_equal(before, after);
     free(before);

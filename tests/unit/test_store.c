@@ -142,8 +142,9 @@ test_parse_rejects(void **state)
     parse_fails("{\"isx\":1,\"extra\":2}", ISX_EUNKNOWN_FIELD, "extra");
     parse_fails("{\"isx\":2}", ISX_EFIELD, "isx");
     parse_fails("{\"isx\":1,\"type\":\"pizza\"}", ISX_EFIELD, "type");
-    parse_fails("{\"isx\":1,\"type\":\"poc\",\"id\":\"report--8d0b6a8e-2a2f-4c5e-9a57-6f7cf0c8a1d2\"}",
-                ISX_EFIELD, "id");
+    parse_fails(
+        "{\"isx\":1,\"type\":\"poc\",\"id\":\"report--8d0b6a8e-2a2f-4c5e-9a57-6f7cf0c8a1d2\"}",
+        ISX_EFIELD, "id");
     parse_fails("{\"isx\":1,\"type\":\"poc\",\"id\":\"poc--8d0b6a8e-2a2f-4c5e-9a57-6f7cf0c8a1d2\","
                 "\"version\":\"2026-02-30T00:00:00.000Z\"}",
                 ISX_EFIELD, "version");

@@ -34,11 +34,13 @@ test_threats(void **state)
 
     (void)state;
     assert_int_equal(json_array_size(list), 6);
-    json_array_foreach(list, i, t) {
+    json_array_foreach(list, i, t)
+    {
         assert_trilingual(json_object_get(t, "name"));
         assert_trilingual(json_object_get(t, "source"));
         assert_true(json_array_size(json_object_get(t, "features")) > 0);
-        json_array_foreach(json_object_get(t, "features"), j, f) {
+        json_array_foreach(json_object_get(t, "features"), j, f)
+        {
             assert_trilingual(json_object_get(f, "text"));
             features++;
         }
@@ -65,12 +67,14 @@ test_glossary_and_directions(void **state)
 
     (void)state;
     assert_int_equal(json_array_size(isx_vocab_list(ISX_VOCAB_GLOSSARY)), 13);
-    json_array_foreach(isx_vocab_list(ISX_VOCAB_GLOSSARY), i, e) {
+    json_array_foreach(isx_vocab_list(ISX_VOCAB_GLOSSARY), i, e)
+    {
         assert_trilingual(json_object_get(e, "term"));
         assert_trilingual(json_object_get(e, "definition"));
     }
     assert_int_equal(json_array_size(isx_vocab_list(ISX_VOCAB_DIRECTIONS)), 16);
-    json_array_foreach(isx_vocab_list(ISX_VOCAB_DIRECTIONS), i, e) {
+    json_array_foreach(isx_vocab_list(ISX_VOCAB_DIRECTIONS), i, e)
+    {
         assert_trilingual(json_object_get(e, "text"));
         assert_trilingual(json_object_get(e, "short"));
     }
