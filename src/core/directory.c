@@ -17,14 +17,6 @@
     }
 
 static int
-check_party(const json_t *v, const char *path, struct isx_diag *d)
-{
-    if (!isx_party_code_valid(json_string_value(v)))
-        return isx_diag_set(d, ISX_EFIELD, path, "party.code", json_string_value(v));
-    return 0;
-}
-
-static int
 check_direction(const json_t *v, const char *path, struct isx_diag *d)
 {
     if (isx_vocab_find(ISX_VOCAB_DIRECTIONS, json_string_value(v)) == NULL)
@@ -235,7 +227,7 @@ static const struct isx_schema_field hours_fields[] = {
 };
 
 static const struct isx_schema_field party_fields[] = {
-    {"code", ISX_SCHEMA_STRING, ISX_SCHEMA_REQUIRED, 2, 3, check_party, NULL, NULL},
+    {"code", ISX_SCHEMA_STRING, ISX_SCHEMA_REQUIRED, 2, 3, isx_party_code_check, NULL, NULL},
     {"name", ISX_SCHEMA_LANGMAP, ISX_SCHEMA_REQUIRED, 0, 200, NULL, NULL, NULL},
     {"status", ISX_SCHEMA_STRING, 0, 1, 16, check_status, NULL, NULL},
     {"keys", ISX_SCHEMA_ARRAY, ISX_SCHEMA_UNIQUE, 0, 8, NULL, NULL, &key_item},
@@ -245,7 +237,7 @@ static const struct isx_schema_field party_fields[] = {
 };
 
 static const struct isx_schema_field authority_fields[] = {
-    {"party", ISX_SCHEMA_STRING, ISX_SCHEMA_REQUIRED, 2, 3, check_party, NULL, NULL},
+    {"party", ISX_SCHEMA_STRING, ISX_SCHEMA_REQUIRED, 2, 3, isx_party_code_check, NULL, NULL},
     {"name", ISX_SCHEMA_LANGMAP, ISX_SCHEMA_REQUIRED, 0, 300, NULL, NULL, NULL},
     {"category", ISX_SCHEMA_STRING, 0, 1, 32, check_category, NULL, NULL},
     {"directions", ISX_SCHEMA_ARRAY, ISX_SCHEMA_REQUIRED | ISX_SCHEMA_UNIQUE, 1, 16, NULL, NULL,
@@ -257,7 +249,7 @@ static const struct isx_schema_field authority_fields[] = {
 };
 
 static const struct isx_schema_field poc_fields[] = {
-    {"party", ISX_SCHEMA_STRING, ISX_SCHEMA_REQUIRED, 2, 3, check_party, NULL, NULL},
+    {"party", ISX_SCHEMA_STRING, ISX_SCHEMA_REQUIRED, 2, 3, isx_party_code_check, NULL, NULL},
     {"kind", ISX_SCHEMA_STRING, ISX_SCHEMA_REQUIRED, 1, 16, check_poc_kind, NULL, NULL},
     {"person", ISX_SCHEMA_LANGMAP, ISX_SCHEMA_REQUIRED, 0, 200, NULL, NULL, NULL},
     {"position", ISX_SCHEMA_LANGMAP, 0, 0, 200, NULL, NULL, NULL},

@@ -208,14 +208,6 @@ check_tlp(const json_t *v, const char *path, struct isx_diag *d)
 }
 
 static int
-check_party(const json_t *v, const char *path, struct isx_diag *d)
-{
-    if (!isx_party_code_valid(json_string_value(v)))
-        return isx_diag_set(d, ISX_EFIELD, path, "party.code", json_string_value(v));
-    return 0;
-}
-
-static int
 check_label(const json_t *v, const char *path, struct isx_diag *d)
 {
     if (isx_marking_is_secret(json_string_value(v)))
@@ -223,8 +215,8 @@ check_label(const json_t *v, const char *path, struct isx_diag *d)
     return 0;
 }
 
-static const struct isx_schema_field party_item = {"", ISX_SCHEMA_STRING, 0,    2,
-                                                   3,  check_party,       NULL, NULL};
+static const struct isx_schema_field party_item = {"", ISX_SCHEMA_STRING,    0,    2,
+                                                   3,  isx_party_code_check, NULL, NULL};
 static const struct isx_schema_field label_item = {"",  ISX_SCHEMA_STRING, 0,    1,
                                                    128, check_label,       NULL, NULL};
 static const struct isx_schema_field marking_fields[] = {

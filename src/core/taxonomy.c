@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "isx/data.h"
+#include "isx/error.h"
 #include "isx/taxonomy.h"
 
 static const struct {
@@ -121,6 +122,14 @@ int
 isx_party_code_valid(const char *code)
 {
     return code != NULL && (strcmp(code, ISX_DEPOSITARY) == 0 || isx_country_valid(code));
+}
+
+int
+isx_party_code_check(const json_t *v, const char *path, struct isx_diag *d)
+{
+    if (!isx_party_code_valid(json_string_value(v)))
+        return isx_diag_set(d, ISX_EFIELD, path, "party.code", json_string_value(v));
+    return 0;
 }
 
 /* ISO 639-1, space-separated with a space at each end, so " xx " finds a code. */
