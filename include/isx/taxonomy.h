@@ -42,4 +42,8 @@ int isx_language_valid(const char *code);
 /* A party code: a country code, or the depositary. */
 int isx_party_code_valid(const char *code);
 
+/* Schema check (isx_schema_check_fn) for a field holding a party code. */
+struct isx_diag;
+int isx_party_code_check(const json_t *v, const char *path, struct isx_diag *d);
+
 #endif
