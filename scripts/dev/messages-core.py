@@ -103,6 +103,7 @@ M = {
  "node.exists": ("{} 中已有节点", "В {} уже есть узел", "A node already exists in {}"),
  "node.key": ("无法读取密钥文件 {}", "Не удалось прочитать файл ключа {}", "Cannot read the key file {}"),
  "node.no_config": ("找不到节点配置 {}（请先运行 isx init）", "Не найдена конфигурация узла {} (сначала выполните isx init)", "No node configuration at {} (run isx init first)"),
+ "node.party_changed": ("该节点创建时属于 {}，配置中的 party 不能更改", "Узел создан для стороны {}; параметр party в конфигурации изменить нельзя", "This node was created for {}; the party in the configuration cannot change"),
  "node.signer": ("无法启动签名进程", "Не удалось запустить процесс подписи", "Cannot start the signer process"),
  "node.database": ("无法打开数据库 {}", "Не удалось открыть базу данных {}", "Cannot open the database {}"),
  "cli.file": ("无法读取文件 {}", "Не удалось прочитать файл {}", "Cannot read the file {}"),

@@ -86,9 +86,28 @@ cursor_valid(const char *v)
 }
 
 static int
+in_list(const char *v, const char *const *values)
+{
+    for (; *values != NULL; values++) {
+        if (strcmp(v, *values) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static int
 kind_valid(const char *v)
 {
-    return strlen(v) <= 32;
+    static const char *const kinds[] = {"diplomatic", "technical", NULL};
+    return in_list(v, kinds);
+}
+
+static int
+category_valid(const char *v)
+{
+    static const char *const categories[] = {"cert",    "foreign-affairs", "regulator",
+                                             "law-enforcement", "defence", "other", NULL};
+    return in_list(v, categories);
 }
 
 int
@@ -103,8 +122,11 @@ isx__api_dir_list(struct isx_http_req *req)
 
     q.type = resource_type(req);
     q.limit = PAGE_DEFAULT;
+    int authority = strcmp(q.type, "authority") == 0;
     if ((rc = query_param(req, "party", isx_party_code_valid, "party.code", &q.party)) != 0 ||
-        (rc = query_param(req, "kind", kind_valid, "directory.kind", &q.kind)) != 0 ||
+        (rc = query_param(req, authority ? "category" : "kind",
+                          authority ? category_valid : kind_valid,
+                          authority ? "directory.category" : "directory.kind", &q.kind)) != 0 ||
         (rc = query_param(req, "direction", direction_valid, "directory.direction",
                           &q.direction)) != 0 ||
         (rc = query_param(req, "language", isx_language_valid, "directory.language",
@@ -112,9 +134,6 @@ isx__api_dir_list(struct isx_http_req *req)
         (rc = query_param(req, "cursor", cursor_valid, "api.cursor", &q.after)) != 0 ||
         (rc = query_param(req, "q", NULL, NULL, &q.text)) != 0 ||
         (rc = query_param(req, "include_retired", NULL, NULL, &retired)) != 0)
-        return rc;
-    if (q.kind == NULL && strcmp(q.type, "authority") == 0 &&
-        (rc = query_param(req, "category", kind_valid, "directory.category", &q.kind)) != 0)
         return rc;
     if ((rc = query_param(req, "authority", NULL, NULL, &q.authority)) != 0)
         return rc;
@@ -134,6 +153,12 @@ isx__api_dir_list(struct isx_http_req *req)
     }
     if ((rc = isx_store_dir_list(n->store, &q, &items, &next)) != 0)
         return isx_diag_set(&req->diag, rc, NULL, NULL, NULL);
+    /* Every read path applies the marking: what a single GET hides, a list hides too. */
+    for (size_t i = json_array_size(items); i-- > 0;) {
+        if (!isx_marking_allows_role(json_object_get(json_array_get(items, i), "marking"),
+                                     req->user->role))
+            json_array_remove(items, i);
+    }
     page = json_pack("{s:o, s:s?}", "items", items, "next", next);
     rc = page != NULL ? isx_http_reply_json(req, 200, page) : ISX_ENOMEM;
     json_decref(page);
@@ -146,12 +171,13 @@ isx__api_dir_list(struct isx_http_req *req)
  * are TLP:GREEN by default, shared with every party through the depositary).
  */
 static int
-split_marking(struct isx_http_req *req, json_t *in, json_t **marking)
+split_marking(struct isx_http_req *req, json_t *in, const json_t *current, json_t **marking)
 {
     json_t *m = json_object_get(in, "marking");
 
+    (void)req;
     if (m == NULL) {
-        *marking = json_pack("{s:s}", "tlp", "green");
+        *marking = current != NULL ? json_deep_copy(current) : json_pack("{s:s}", "tlp", "green");
         return *marking != NULL ? 0 : ISX_ENOMEM;
     }
     json_incref(m);
@@ -251,11 +277,13 @@ isx__api_dir_create(struct isx_http_req *req)
             isx_directory_party_id(code, idbuf);
             id = idbuf;
         }
-    } else if (json_object_get(body, "status") != NULL) {
+    }
+    if (json_object_get(body, "status") != NULL) {
         json_decref(body);
         return isx_diag_set(&req->diag, ISX_EFIELD, "status", "directory.status_on_create", NULL);
     }
-    if ((rc = split_marking(req, body, &marking)) != 0 ||
+    if ((rc = split_marking(req, body, NULL, &marking)) != 0 ||
+        (rc = isx_marking_check(marking, "marking", &req->diag)) != 0 ||
         (rc = check_ownership(req, type, body, NULL)) != 0) {
         json_decref(marking);
         json_decref(body);
@@ -348,7 +376,8 @@ isx__api_dir_update(struct isx_http_req *req)
         goto done;
     }
     const char *code = req->nparams > 0 ? req->params[0] : NULL;
-    if ((rc = split_marking(req, body, &marking)) != 0 ||
+    if ((rc = split_marking(req, body, o->marking, &marking)) != 0 ||
+        (rc = isx_marking_check(marking, "marking", &req->diag)) != 0 ||
         (rc = check_ownership(req, type, body, strcmp(type, "party") == 0 ? code : NULL)) != 0)
         goto done;
     /* A contact's party cannot move: a new party means a new nomination. */

@@ -169,6 +169,8 @@ isx_node_create(const char *dir, const char *party, const char *name, char token
 
     if (n == NULL)
         return ISX_ENOMEM;
+    /* Everything a node writes (database, WAL, keys) is for its owner alone. */
+    umask(077);
     if (isx_crypto_init() != 0) {
         rc = ISX_ECRYPTO;
         goto done;
@@ -273,6 +275,7 @@ isx_node_open(const char *dir, int spawn_signer, struct isx_node **out, struct i
 
     if (n == NULL)
         return ISX_ENOMEM;
+    umask(077);
     if ((rc = isx_crypto_init()) != 0)
         goto done;
     if (snprintf(n->dir, sizeof(n->dir), "%s", dir) >= (int)sizeof(n->dir)) {
@@ -290,6 +293,14 @@ isx_node_open(const char *dir, int spawn_signer, struct isx_node **out, struct i
         goto done;
     if ((rc = open_parts(n, 0, spawn_signer, d)) != 0)
         goto done;
+    /* The party is fixed when the node is created: its objects and keys say so. */
+    char *party = NULL;
+    if (isx_store_meta_get(n->store, "party", &party) == 0 && strcmp(party, n->cfg.party) != 0) {
+        rc = isx_diag_set(d, ISX_ECONFIG, "node.party", "node.party_changed", party);
+        free(party);
+        goto done;
+    }
+    free(party);
     n->started_ms = 0;
     *out = n;
     n = NULL;

@@ -8,6 +8,7 @@
 #include "isx/api.h"
 #include "isx/directory.h"
 #include "isx/marking.h"
+#include "isx/taxonomy.h"
 
 static int
 id_param(struct isx_http_req *req, const char **id)
@@ -120,6 +121,17 @@ isx__api_object_import(struct isx_http_req *req)
                           n->cfg.party);
         goto done;
     }
+    /* A party's entry is published by that party (or the depositary's signed directory),
+     * and a party's authorities and contacts by that party: no node speaks for another. */
+    const char *owner = o->body == NULL ? NULL
+                        : strcmp(o->type, "party") == 0
+                            ? json_string_value(json_object_get(o->body, "code"))
+                            : json_string_value(json_object_get(o->body, "party"));
+    if (isx_directory_type(o->type) && owner != NULL && strcmp(owner, o->origin) != 0 &&
+        !(strcmp(o->type, "party") == 0 && strcmp(o->origin, ISX_DEPOSITARY) == 0)) {
+        rc = isx_diag_set(&req->diag, ISX_EFORBIDDEN, "origin", "directory.not_origin", owner);
+        goto done;
+    }
     if (!isx_marking_allows_party(o->marking, o->origin, n->cfg.party)) {
         rc = isx_diag_set(&req->diag, ISX_EMARKING, "marking.to", "marking.not_for_us",
                           n->cfg.party);
@@ -129,6 +141,7 @@ isx__api_object_import(struct isx_http_req *req)
     rc = isx_store_put(n->store, o, &change, NULL, 0);
     if (rc == ISX_EEXISTS) {
         /* Storage is idempotent by hash: the same object twice is not an error. */
+        isx_http_set_header(req, "ISX-Object-Hash", isx_arena_strdup(req->arena, o->hash_hex));
         rc = isx_http_reply_json(req, 200, o->env);
         goto done;
     }

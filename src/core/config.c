@@ -123,7 +123,9 @@ apply(struct isx_config *cfg, const struct key *k, char *v)
     case K_PATH:
         if (*v == '\0' || strlen(v) >= k->size)
             return ISX_EINVAL;
-        if (k->kind == K_STRING && strpbrk(v, " +\t") != NULL)
+        /* Names appear in key ids, log origins and metric labels: keep them plain. */
+        if (k->kind == K_STRING && strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                             "0123456789._-:/") != strlen(v))
             return ISX_EINVAL;
         memcpy(dst, v, strlen(v) + 1);
         return 0;

@@ -144,8 +144,10 @@ check_channel(const json_t *v, const char *path, struct isx_diag *d)
 static int
 check_hhmm(const char *s)
 {
+    if (strcmp(s, "24:00") == 0)
+        return 1;
     return strlen(s) == 5 && s[2] == ':' && s[0] >= '0' && s[0] <= '2' && s[1] >= '0' &&
-           s[1] <= '9' && (s[0] - '0') * 10 + (s[1] - '0') <= 24 && s[3] >= '0' && s[3] <= '5' &&
+           s[1] <= '9' && (s[0] - '0') * 10 + (s[1] - '0') <= 23 && s[3] >= '0' && s[3] <= '5' &&
            s[4] >= '0' && s[4] <= '9';
 }
 

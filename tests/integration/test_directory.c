@@ -368,6 +368,90 @@ test_signed_objects(void **state)
     free(id);
 }
 
+/* Markings hold on every read path, and an update never silently lowers one. */
+static void
+test_marking_on_reads(void **state)
+{
+    struct isx_http_response r;
+    char token[ISX_TOKEN_LEN + 1], path[256];
+    json_t *o;
+
+    (void)state;
+    assert_int_equal(api(&node, "POST", "/api/v1/authorities", NULL,
+                         "{\"party\":\"CN\",\"name\":{\"en\":\"Red desk\"},"
+                         "\"directions\":[\"D02\"],\"marking\":{\"tlp\":\"red\",\"to\":[\"RU\"]}}",
+                         &r),
+                     201);
+    o = parse(&r);
+    snprintf(path, sizeof(path), "/api/v1/authorities/%s",
+             json_string_value(json_object_get(o, "id")));
+    json_decref(o);
+    isx_buf_free(&r.body);
+    /* An update without a marking keeps TLP:RED. */
+    assert_int_equal(api(&node, "PUT", path, NULL,
+                         "{\"party\":\"CN\",\"name\":{\"en\":\"Red desk 2\"},"
+                         "\"directions\":[\"D02\"]}",
+                         &r),
+                     200);
+    o = parse(&r);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(o, "marking"), "tlp")),
+                        "red");
+    json_decref(o);
+    isx_buf_free(&r.body);
+    assert_int_equal(
+        api(&node, "POST", "/api/v1/users", NULL, "{\"name\":\"obs\",\"role\":\"observer\"}", &r),
+        201);
+    o = parse(&r);
+    snprintf(token, sizeof(token), "%s", json_string_value(json_object_get(o, "token")));
+    json_decref(o);
+    isx_buf_free(&r.body);
+    /* The observer sees it neither alone nor in a list; an analyst-level admin does. */
+    assert_int_equal(api(&node, "GET", path, token, NULL, &r), 404);
+    isx_buf_free(&r.body);
+    assert_int_equal(api(&node, "GET", "/api/v1/authorities?limit=500", token, NULL, &r), 200);
+    assert_null(strstr(r.body.data, "Red desk"));
+    isx_buf_free(&r.body);
+    assert_int_equal(api(&node, "GET", "/api/v1/authorities?limit=500", NULL, NULL, &r), 200);
+    assert_non_null(strstr(r.body.data, "Red desk 2"));
+    isx_buf_free(&r.body);
+    expect_problem("GET", "/api/v1/pocs?kind=everyone", NULL, NULL, 400, "INVAL", "kind");
+    expect_problem("GET", "/api/v1/authorities?category=spies", NULL, NULL, 400, "INVAL",
+                   "category");
+    expect_problem("POST", "/api/v1/parties", NULL, "{\"code\":\"BY\",\"status\":\"retired\"}", 422,
+                   "FIELD", "status");
+}
+
+/* A node does not speak for another party, even with a valid signature of its own. */
+static void
+test_import_speaks_only_for_origin(void **state)
+{
+    struct isx_sign_key *k = NULL;
+    struct isx_signer *signer = NULL;
+    struct isx_object *o = NULL;
+    char keypath[320];
+    char *text;
+
+    (void)state;
+    snprintf(keypath, sizeof(keypath), "%s/node/keys/sign.key", node.dir);
+    assert_int_equal(isx_sign_key_load(keypath, &k), 0);
+    assert_int_equal(isx_signer_local(k, "isx-cn", &signer), 0);
+    assert_int_equal(isx_object_new("poc", NULL, "CN", json_pack("{s:s}", "tlp", "green"),
+                                    json_loads("{\"party\":\"RU\",\"kind\":\"technical\","
+                                               "\"person\":{\"en\":\"A\"},\"organisation\":"
+                                               "{\"en\":\"B\"},\"channels\":[{\"type\":"
+                                               "\"email\",\"value\":\"a@b.example\"}],"
+                                               "\"languages\":[\"ru\"]}",
+                                               0, NULL),
+                                    NULL, &o),
+                     0);
+    assert_int_equal(isx_object_sign(o, signer), 0);
+    text = json_dumps(o->env, JSON_COMPACT);
+    expect_problem("POST", "/api/v1/objects", NULL, text, 403, "FORBIDDEN", "origin");
+    free(text);
+    isx_object_free(o);
+    isx_signer_free(signer);
+}
+
 /* Projections rebuilt from the objects alone answer exactly as before. */
 static void
 test_reindex_same_answers(void **state)
@@ -427,6 +511,8 @@ main(void)
         cmocka_unit_test(test_bad_inputs),
         cmocka_unit_test(test_roles),
         cmocka_unit_test(test_signed_objects),
+        cmocka_unit_test(test_marking_on_reads),
+        cmocka_unit_test(test_import_speaks_only_for_origin),
         cmocka_unit_test(test_reindex_same_answers),
         cmocka_unit_test(test_key_permissions_and_check),
     };
