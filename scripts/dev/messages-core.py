@@ -1,4 +1,6 @@
-# Source of the core/API part of data/messages.json (run by hand; the JSON is what ships).
+# Builds data/messages.json: the core/API messages below plus the CLI messages in
+# messages-cli.json beside this file. Run: python3 scripts/dev/messages-core.py \
+#   scripts/dev/messages-cli.json > data/messages.json (the JSON is what ships).
 # Kept as a table so the three languages of a message stay side by side for review.
 import json, sys
 M = {

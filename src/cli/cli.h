@@ -3,8 +3,9 @@
  *
  * main.c owns the verb table and dispatch; args.c the option table and the parser; report.c
  * every message to stderr and the exit status; api.c the requests to a node; creds.c the
- * credentials file; text.c display widths, tables and wrapping; the other files one family
- * of verbs each. No file here prints a user-facing word that is not in the catalogue.
+ * credentials file; text.c display widths, tables and wrapping; dirbody.c options into
+ * directory bodies; the other files one family of verbs each. No file here prints a user-facing
+ * word that is not in the catalogue.
  */
 #ifndef ISX_CLI_H
 #define ISX_CLI_H
@@ -98,12 +99,12 @@ struct isx__cli_verb {
 struct isx__cli {
     enum isx_lang lang;
     int json;
-    const char *url_opt;            /* --url naming the server, if given */
-    const char *noun;               /* the noun typed, once it is known to exist */
+    const char *url_opt;             /* --url naming the server, if given */
+    const char *noun;                /* the noun typed, once it is known to exist */
     const struct isx__cli_verb *cmd; /* the verb being run */
-    int resolved;                   /* url and token below have been worked out */
-    char url[1024];                 /* the server, without a trailing '/' */
-    char token[256];                /* wiped at exit */
+    int resolved;                    /* url and token below have been worked out */
+    char url[1024];                  /* the server, without a trailing '/' */
+    char token[256];                 /* wiped at exit */
     int have_token;
     int exit_code; /* set by whoever reports a failure: 2 for the user's input, 1 otherwise */
 };
@@ -111,34 +112,27 @@ struct isx__cli {
 /* ---- main.c ---- */
 
 /* Prints the help of the current verb (or noun) to `f`. */
-void
-isx__cli_help(struct isx__cli *c, FILE *f);
+void isx__cli_help(struct isx__cli *c, FILE *f);
 
 /* ---- args.c ---- */
 
 /* Parses the verb's arguments; on a usage error it has been reported. */
-int
-isx__cli_parse(struct isx__cli *c, int argc, char **argv, struct isx__cli_args *out);
+int isx__cli_parse(struct isx__cli *c, int argc, char **argv, struct isx__cli_args *out);
 /* 1 when the option was given at all. */
-int
-isx__cli_has(const struct isx__cli_args *a, enum isx__cli_opt opt);
+int isx__cli_has(const struct isx__cli_args *a, enum isx__cli_opt opt);
 /* The option's only value (NULL when absent); a repeated option is a usage error. */
-int
-isx__cli_one(struct isx__cli *c, const struct isx__cli_args *a, enum isx__cli_opt opt,
-             const char **out);
+int isx__cli_one(struct isx__cli *c, const struct isx__cli_args *a, enum isx__cli_opt opt,
+                 const char **out);
 /* Iterates over an option's values: start with *i = 0; NULL at the end. */
-const char *
-isx__cli_next(const struct isx__cli_args *a, enum isx__cli_opt opt, size_t *i);
+const char *isx__cli_next(const struct isx__cli_args *a, enum isx__cli_opt opt, size_t *i);
 /* "--party" for CLI_OPT_PARTY. */
-const char *
-isx__cli_opt_name(enum isx__cli_opt opt);
+const char *isx__cli_opt_name(enum isx__cli_opt opt);
 /*
  * Splits "zh:文本" into a language and its text; text without a zh:/ru:/en: prefix is in the
  * current language. An unknown two-letter prefix or an empty text is refused.
  */
-int
-isx__cli_langtext(struct isx__cli *c, enum isx__cli_opt opt, const char *arg, const char **lang,
-                  const char **text);
+int isx__cli_langtext(struct isx__cli *c, enum isx__cli_opt opt, const char *arg, const char **lang,
+                      const char **text);
 
 /* ---- report.c ---- */
 
@@ -146,102 +140,82 @@ isx__cli_langtext(struct isx__cli *c, enum isx__cli_opt opt, const char *arg, co
  * Formats catalogue text: "{}" takes the next argument, "{1}".."{9}" a given one. The
  * arguments end with NULL.
  */
-int
-isx__cli_fmt(enum isx_lang lang, const char *key, struct isx_buf *out, ...)
+int isx__cli_fmt(enum isx_lang lang, const char *key, struct isx_buf *out, ...)
     __attribute__((sentinel));
-int
-isx__cli_vfmt(enum isx_lang lang, const char *key, struct isx_buf *out, va_list ap);
+int isx__cli_vfmt(enum isx_lang lang, const char *key, struct isx_buf *out, va_list ap);
 /* Prints formatted catalogue text and a newline on stdout. */
-void
-isx__cli_say(struct isx__cli *c, const char *key, ...) __attribute__((sentinel));
+void isx__cli_say(struct isx__cli *c, const char *key, ...) __attribute__((sentinel));
 /* The same on stderr (hints, page cursors), so that stdout keeps only the answer. */
-void
-isx__cli_note(struct isx__cli *c, const char *key, ...) __attribute__((sentinel));
-/* A usage error: one line and a hint naming the help; exit status 2. Returns ISX_EINVAL. */
-int
-isx__cli_usage(struct isx__cli *c, const char *key, const char *arg);
+void isx__cli_note(struct isx__cli *c, const char *key, ...) __attribute__((sentinel));
+/* A usage error: one line that names the help to read; exit status 2. Returns ISX_EINVAL. */
+int isx__cli_usage(struct isx__cli *c, const char *key, const char *arg);
 /*
  * A failure, printed as one line "isx: <title>: <field>: <detail>" where the detail is the
  * catalogue text of `key` with `arg`. `exit_code` is the process's exit status. Returns `rc`.
  */
-int
-isx__cli_fail(struct isx__cli *c, int rc, const char *field, const char *key, const char *arg,
-              int exit_code);
+int isx__cli_fail(struct isx__cli *c, int rc, const char *field, const char *key, const char *arg,
+                  int exit_code);
 /* A bad value given by the user: isx__cli_fail with ISX_EINVAL and exit status 2. */
-int
-isx__cli_bad(struct isx__cli *c, enum isx__cli_opt opt, const char *key, const char *arg);
+int isx__cli_bad(struct isx__cli *c, enum isx__cli_opt opt, const char *key, const char *arg);
 /* A library failure with its diagnostic; exit status 2 for a 4xx-class error. */
-int
-isx__cli_fail_diag(struct isx__cli *c, int rc, const struct isx_diag *d);
+int isx__cli_fail_diag(struct isx__cli *c, int rc, const struct isx_diag *d);
 /* Prints a problem document from a node as one line; returns the ISX_E* code it names. */
-int
-isx__cli_problem(struct isx__cli *c, long status, const char *body, size_t len);
+int isx__cli_problem(struct isx__cli *c, long status, const char *body, size_t len);
 
 /* ---- creds.c ---- */
 
 /* The credentials file's path; ISX_ENOTFOUND when neither XDG_CONFIG_HOME nor HOME is set. */
-int
-isx__cli_creds_path(char *out, size_t cap);
+int isx__cli_creds_path(char *out, size_t cap);
 /*
  * Reads the credentials file. A missing file leaves url and token empty and returns 0; a file
  * that others can read is refused (ISX_EPERM) after being reported.
  */
-int
-isx__cli_creds_read(struct isx__cli *c, char *url, size_t url_cap, char *token, size_t tok_cap);
+int isx__cli_creds_read(struct isx__cli *c, char *url, size_t url_cap, char *token, size_t tok_cap);
 /* Writes the credentials file atomically with mode 0600. */
-int
-isx__cli_creds_write(struct isx__cli *c, const char *url, const char *token);
+int isx__cli_creds_write(struct isx__cli *c, const char *url, const char *token);
 
 /* ---- api.c ---- */
 
 /* Works out the server's URL and, when `need_token`, the token; reports what is missing. */
-int
-isx__cli_connect(struct isx__cli *c, int need_token);
+int isx__cli_connect(struct isx__cli *c, int need_token);
 /*
  * One API call. `path` starts with "/api/v1/" and carries its query. `if_match` (may be NULL)
  * is sent as If-Match. On a 2xx answer *out (may be NULL) receives the parsed JSON (a new
  * reference, NULL for an empty body), *raw (may be NULL) the bytes and *status the code;
  * anything else has been reported and its error returned.
  */
-int
-isx__cli_api(struct isx__cli *c, const char *method, const char *path, const char *if_match,
-             const json_t *body, json_t **out, struct isx_buf *raw, long *status);
+int isx__cli_api(struct isx__cli *c, const char *method, const char *path, const char *if_match,
+                 const json_t *body, json_t **out, struct isx_buf *raw, long *status);
+/* The same with a body of JSON text sent as it is (a signed envelope keeps its bytes). */
+int isx__cli_api_text(struct isx__cli *c, const char *method, const char *path,
+                      const char *if_match, const char *text, size_t len, json_t **out,
+                      struct isx_buf *raw, long *status);
 /* Appends "?name=value" or "&name=value" with the value percent-encoded. */
-int
-isx__cli_query(struct isx_buf *path, const char *name, const char *value);
+int isx__cli_query(struct isx_buf *path, const char *name, const char *value);
 /* Prints JSON for programs: the bytes as received, ending with a newline. */
-void
-isx__cli_print_raw(const struct isx_buf *raw);
+void isx__cli_print_raw(const struct isx_buf *raw);
 /* Reads a file, or stdin for "-", reporting failures as bad input. */
-int
-isx__cli_read_input(struct isx__cli *c, const char *path, size_t max, struct isx_buf *out);
+int isx__cli_read_input(struct isx__cli *c, const char *path, size_t max, struct isx_buf *out);
 /* Reads and parses a JSON object from a file or stdin. */
-int
-isx__cli_read_json(struct isx__cli *c, const char *path, json_t **out);
+int isx__cli_read_json(struct isx__cli *c, const char *path, json_t **out);
 
 /* ---- text.c ---- */
 
 /* Display columns of UTF-8 text: CJK and other wide characters 2, combining marks 0. */
-size_t
-isx__cli_width(const char *s);
+size_t isx__cli_width(const char *s);
 /*
  * Copies text for a terminal: control characters become spaces and bidirectional overrides
  * are dropped, so data from other nodes cannot move the cursor or reorder what is shown.
  */
-int
-isx__cli_clean(const char *s, struct isx_buf *out);
+int isx__cli_clean(const char *s, struct isx_buf *out);
 /* Prints `s` wrapped to `width` columns, each line after the first indented by `indent`. */
-void
-isx__cli_wrap(FILE *f, const char *s, size_t first_col, size_t indent, size_t width);
+void isx__cli_wrap(FILE *f, const char *s, size_t first_col, size_t indent, size_t width);
 /* The terminal's width, or 80 when stdout is not a terminal. */
-size_t
-isx__cli_columns(void);
+size_t isx__cli_columns(void);
 /* A language map's text in `lang`, else in another language it has; NULL when empty. */
-const char *
-isx__cli_pick(const json_t *map, enum isx_lang lang);
+const char *isx__cli_pick(const json_t *map, enum isx_lang lang);
 /* The translated label of an enumerated value ("cli.kind.technical"), else the value. */
-const char *
-isx__cli_label(struct isx__cli *c, const char *group, const char *value);
+const char *isx__cli_label(struct isx__cli *c, const char *group, const char *value);
 
 #define ISX__CLI_TABLE_COLS 8
 
@@ -254,56 +228,60 @@ struct isx__cli_table {
 };
 
 /* Headers are catalogue keys (NULL for a table without a header). */
-int
-isx__cli_table_init(struct isx__cli *c, struct isx__cli_table *t, size_t ncols,
-                    const char *const *head_keys, const size_t *max);
+int isx__cli_table_init(struct isx__cli *c, struct isx__cli_table *t, size_t ncols,
+                        const char *const *head_keys, const size_t *max);
 /* Adds a row of `ncols` cells (a NULL cell is empty). */
-int
-isx__cli_table_row(struct isx__cli_table *t, const char *const *cells);
-void
-isx__cli_table_print(const struct isx__cli_table *t, FILE *f);
-void
-isx__cli_table_free(struct isx__cli_table *t);
+int isx__cli_table_row(struct isx__cli_table *t, const char *const *cells);
+void isx__cli_table_print(const struct isx__cli_table *t, FILE *f);
+void isx__cli_table_free(struct isx__cli_table *t);
+/* A two-column table of labels and values, for `show` verbs. */
+int isx__cli_kv_init(struct isx__cli *c, struct isx__cli_table *t);
+/* Adds "label  value"; a NULL label key continues the previous label on a new line. */
+int isx__cli_kv(struct isx__cli *c, struct isx__cli_table *t, const char *label_key,
+                const char *value);
+/* Adds a language map: the chosen language first, the others after it with their prefix. */
+int isx__cli_kv_langmap(struct isx__cli *c, struct isx__cli_table *t, const char *label_key,
+                        const json_t *map);
+/* "CN (China)" in the chosen language, from the built-in vocabulary. */
+int isx__cli_party_label(struct isx__cli *c, const char *code, struct isx_buf *out);
+
+/* ---- dirbody.c ---- */
+
+/* A party code as the API spells it (upper case), checked against the built-in list. */
+int isx__cli_party_code(struct isx__cli *c, const char *field, const char *in, char out[8]);
+/* "D02", "d2" or "2" -> "D02", checked against the directions of Art. 3. */
+int isx__cli_direction_code(struct isx__cli *c, const char *in, char out[8]);
+int isx__cli_category_valid(const char *v);
+int isx__cli_kind_valid(const char *v);
+/* Apply a verb's options to a party, authority or contact body (new or current). */
+int isx__cli_party_apply(struct isx__cli *c, const struct isx__cli_args *a, json_t *body);
+int isx__cli_authority_apply(struct isx__cli *c, const struct isx__cli_args *a, json_t *body);
+int isx__cli_poc_apply(struct isx__cli *c, const struct isx__cli_args *a, json_t *body);
+/* What `add` cannot do without, checked before anything is sent. */
+int isx__cli_party_require(struct isx__cli *c, const struct isx__cli_args *a);
+int isx__cli_authority_require(struct isx__cli *c, const struct isx__cli_args *a);
+int isx__cli_poc_require(struct isx__cli *c, const struct isx__cli_args *a);
 
 /* ---- the verbs ---- */
 
-int
-isx__cli_init(struct isx__cli *c, const struct isx__cli_args *a);
-int
-isx__cli_reindex(struct isx__cli *c, const struct isx__cli_args *a);
-int
-isx__cli_user_add(struct isx__cli *c, const struct isx__cli_args *a);
-int
-isx__cli_user_list(struct isx__cli *c, const struct isx__cli_args *a);
-int
-isx__cli_login(struct isx__cli *c, const struct isx__cli_args *a);
-int
-isx__cli_whoami(struct isx__cli *c, const struct isx__cli_args *a);
-int
-isx__cli_node(struct isx__cli *c, const struct isx__cli_args *a);
-int
-isx__cli_dir_add(struct isx__cli *c, const struct isx__cli_args *a);
-int
-isx__cli_dir_list(struct isx__cli *c, const struct isx__cli_args *a);
-int
-isx__cli_dir_show(struct isx__cli *c, const struct isx__cli_args *a);
-int
-isx__cli_dir_update(struct isx__cli *c, const struct isx__cli_args *a);
-int
-isx__cli_dir_retire(struct isx__cli *c, const struct isx__cli_args *a);
-int
-isx__cli_taxonomy(struct isx__cli *c, const struct isx__cli_args *a);
-int
-isx__cli_glossary(struct isx__cli *c, const struct isx__cli_args *a);
-int
-isx__cli_directions(struct isx__cli *c, const struct isx__cli_args *a);
-int
-isx__cli_object_show(struct isx__cli *c, const struct isx__cli_args *a);
-int
-isx__cli_object_versions(struct isx__cli *c, const struct isx__cli_args *a);
-int
-isx__cli_object_verify(struct isx__cli *c, const struct isx__cli_args *a);
-int
-isx__cli_object_import(struct isx__cli *c, const struct isx__cli_args *a);
+int isx__cli_init(struct isx__cli *c, const struct isx__cli_args *a);
+int isx__cli_reindex(struct isx__cli *c, const struct isx__cli_args *a);
+int isx__cli_user_add(struct isx__cli *c, const struct isx__cli_args *a);
+int isx__cli_user_list(struct isx__cli *c, const struct isx__cli_args *a);
+int isx__cli_login(struct isx__cli *c, const struct isx__cli_args *a);
+int isx__cli_whoami(struct isx__cli *c, const struct isx__cli_args *a);
+int isx__cli_node(struct isx__cli *c, const struct isx__cli_args *a);
+int isx__cli_dir_add(struct isx__cli *c, const struct isx__cli_args *a);
+int isx__cli_dir_list(struct isx__cli *c, const struct isx__cli_args *a);
+int isx__cli_dir_show(struct isx__cli *c, const struct isx__cli_args *a);
+int isx__cli_dir_update(struct isx__cli *c, const struct isx__cli_args *a);
+int isx__cli_dir_retire(struct isx__cli *c, const struct isx__cli_args *a);
+int isx__cli_taxonomy(struct isx__cli *c, const struct isx__cli_args *a);
+int isx__cli_glossary(struct isx__cli *c, const struct isx__cli_args *a);
+int isx__cli_directions(struct isx__cli *c, const struct isx__cli_args *a);
+int isx__cli_object_show(struct isx__cli *c, const struct isx__cli_args *a);
+int isx__cli_object_versions(struct isx__cli *c, const struct isx__cli_args *a);
+int isx__cli_object_verify(struct isx__cli *c, const struct isx__cli_args *a);
+int isx__cli_object_import(struct isx__cli *c, const struct isx__cli_args *a);
 
 #endif

@@ -15,14 +15,14 @@
 
 #define O(x) CLI_BIT(CLI_OPT_##x)
 
-#define LIST_OPTS (O(ALL) | O(ALL_PAGES) | O(LIMIT) | O(CURSOR))
+#define LIST_OPTS  (O(ALL) | O(ALL_PAGES) | O(LIMIT) | O(CURSOR))
 #define PARTY_OPTS (O(NAME) | O(NOTE) | O(FILE))
 #define AUTHORITY_OPTS                                                                             \
     (O(PARTY) | O(NAME) | O(DIRECTION) | O(CATEGORY) | O(EMAIL) | O(PHONE) | O(URL) | O(NOTE) |    \
      O(FILE))
 #define POC_OPTS                                                                                   \
-    (O(PARTY) | O(KIND) | O(PERSON) | O(ORGANISATION) | O(POSITION) | O(AUTHORITY) | O(EMAIL) |   \
-     O(PHONE) | O(HTTPS) | O(LANGUAGE) | O(TZ) | O(HOURS) | O(DAYS) | O(ALWAYS) | O(NOTE) |       \
+    (O(PARTY) | O(KIND) | O(PERSON) | O(ORGANISATION) | O(POSITION) | O(AUTHORITY) | O(EMAIL) |    \
+     O(PHONE) | O(HTTPS) | O(LANGUAGE) | O(TZ) | O(HOURS) | O(DAYS) | O(ALWAYS) | O(NOTE) |        \
      O(FILE))
 
 #define LOCAL ISX__CLI_LOCAL
@@ -51,8 +51,8 @@ static const struct isx__cli_verb verbs[] = {
     {"authority", "list", isx__cli_dir_list, 0, 0, "cli.help.authority.list",
      LIST_OPTS | O(PARTY) | O(DIRECTION) | O(CATEGORY), TOKEN},
     {"authority", "show", isx__cli_dir_show, 1, 1, "cli.help.authority.show", O(VERSION), TOKEN},
-    {"authority", "update", isx__cli_dir_update, 1, 1, "cli.help.authority.update",
-     AUTHORITY_OPTS, TOKEN},
+    {"authority", "update", isx__cli_dir_update, 1, 1, "cli.help.authority.update", AUTHORITY_OPTS,
+     TOKEN},
     {"authority", "retire", isx__cli_dir_retire, 1, 1, "cli.help.authority.retire", 0, TOKEN},
     {"poc", "add", isx__cli_dir_add, 0, 0, "cli.help.poc.add", POC_OPTS, TOKEN},
     {"poc", "list", isx__cli_dir_list, 0, 0, "cli.help.poc.list",
@@ -69,8 +69,8 @@ static const struct isx__cli_verb verbs[] = {
     /* Signed objects. */
     {"object", "show", isx__cli_object_show, 1, 1, "cli.help.object.show", O(VERSION), TOKEN},
     {"object", "versions", isx__cli_object_versions, 1, 1, "cli.help.object.versions", 0, TOKEN},
-    {"object", "verify", isx__cli_object_verify, 1, 1, "cli.help.object.verify",
-     O(KEY) | O(KEY_ID), TOKEN},
+    {"object", "verify", isx__cli_object_verify, 1, 1, "cli.help.object.verify", O(KEY) | O(KEY_ID),
+     TOKEN},
     {"object", "import", isx__cli_object_import, 1, 1, "cli.help.object.import", 0, TOKEN},
 };
 
@@ -106,12 +106,24 @@ noun_has_verbs(const char *noun)
     return v == NULL || v->verb != NULL;
 }
 
-/* The first line of a help text: its usage line. */
+/* The usage lines of a help text: everything before its first blank line. */
 static void
-print_first_line(FILE *f, const char *text)
+print_usage(FILE *f, const char *text)
 {
-    const char *nl = strchr(text, '\n');
-    fprintf(f, "  %.*s\n", (int)(nl != NULL ? nl - text : (ptrdiff_t)strlen(text)), text);
+    const char *end = strstr(text, "\n\n");
+    size_t len = end != NULL ? (size_t)(end - text) : strlen(text);
+
+    while (len > 0) {
+        const char *nl = memchr(text, '\n', len);
+        size_t n = nl != NULL ? (size_t)(nl - text) : len;
+        fprintf(f, "  %.*s\n", (int)n, text);
+        text += n;
+        len -= n;
+        if (len > 0) {
+            text++;
+            len--;
+        }
+    }
 }
 
 /* The overview: usage, global options, and each noun with its one-line summary. */
@@ -122,7 +134,7 @@ help_main(struct isx__cli *c, FILE *f)
     struct isx__cli_table t;
     char key[64];
 
-    fprintf(f, "%s\n\n", isx_msg(c->lang, "cli.help.main"));
+    fprintf(f, "%s\n", isx_msg(c->lang, "cli.help.main"));
     if (isx__cli_table_init(c, &t, 2, head, NULL) != 0)
         return;
     for (size_t i = 0; i < NVERBS; i++) {
@@ -152,7 +164,7 @@ help_noun(struct isx__cli *c, const char *noun, FILE *f)
     fprintf(f, "%s\n\n", isx_msg(c->lang, key));
     for (size_t i = 0; i < NVERBS; i++) {
         if (strcmp(verbs[i].noun, noun) == 0)
-            print_first_line(f, isx_msg(c->lang, verbs[i].help_key));
+            print_usage(f, isx_msg(c->lang, verbs[i].help_key));
     }
     fputc('\n', f);
     struct isx_buf more = ISX_BUF_INIT;
@@ -174,8 +186,7 @@ isx__cli_help(struct isx__cli *c, FILE *f)
 
 /* "--name value" or "--name=value" at argv[*i]; advances *i past what it used. */
 static int
-global_value(struct isx__cli *c, int argc, char **argv, int *i, const char *name,
-             const char **out)
+global_value(struct isx__cli *c, int argc, char **argv, int *i, const char *name, const char **out)
 {
     size_t n = strlen(name);
     const char *arg = argv[*i];
@@ -250,6 +261,22 @@ parse_globals(struct isx__cli *c, int argc, char **argv, int *help)
     return i;
 }
 
+/* A noun without its verb: one line that lists the verbs there are. */
+static int
+missing_verb(struct isx__cli *c, const char *noun)
+{
+    struct isx_buf list = ISX_BUF_INIT;
+    int rc;
+
+    for (size_t i = 0; i < NVERBS; i++) {
+        if (strcmp(verbs[i].noun, noun) == 0 && verbs[i].verb != NULL)
+            isx_buf_printf(&list, "%s%s", list.len > 0 ? ", " : "", verbs[i].verb);
+    }
+    rc = isx__cli_usage(c, "cli.err.missing_verb", list.data != NULL ? list.data : "");
+    isx_buf_free(&list);
+    return rc;
+}
+
 static int
 run(struct isx__cli *c, int argc, char **argv)
 {
@@ -277,11 +304,8 @@ run(struct isx__cli *c, int argc, char **argv)
         return 0;
     }
     if (noun_has_verbs(noun)) {
-        if (i >= argc) {
-            help_noun(c, noun, stderr);
-            c->exit_code = 2;
-            return ISX_EINVAL;
-        }
+        if (i >= argc)
+            return missing_verb(c, noun);
         verb = argv[i++];
         if (strcmp(verb, "--help") == 0 || strcmp(verb, "-h") == 0) {
             isx__cli_help(c, stdout);
