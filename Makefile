@@ -2,6 +2,7 @@
 #   make run    install what is missing, build, create a node if there is none, start isxd
 #   make test   install what is missing, build (warnings are errors), run every test, also
 #               under AddressSanitizer and UndefinedBehaviorSanitizer
+MAKEFLAGS += --no-print-directory
 PARTY ?= CN
 NODE ?= var/node
 

@@ -13,6 +13,7 @@
 
 #include <curl/curl.h>
 
+#include "isx/hash.h"
 #include "isx/http.h"
 
 #define MAX_RESPONSE ((size_t)64 << 20)
@@ -92,6 +93,7 @@ isx_http_request(const char *method, const char *url, const char *token, enum is
         int n = snprintf(auth, sizeof(auth), "Bearer %s", token);
         rc = n > 0 && (size_t)n < sizeof(auth) ? add_header(&headers, "Authorization", auth)
                                                : ISX_EINVAL;
+        isx_memzero(auth, sizeof(auth));
     }
     if (rc != 0)
         goto cleanup;
@@ -146,6 +148,9 @@ isx_http_request(const char *method, const char *url, const char *token, enum is
 
 cleanup:
     isx_buf_free(&r.body);
+    /* The header list holds the bearer token: wipe it before giving the memory back. */
+    for (struct curl_slist *l = headers; l != NULL; l = l->next)
+        isx_memzero(l->data, strlen(l->data));
     curl_slist_free_all(headers);
     if (h != NULL)
         curl_easy_cleanup(h);
