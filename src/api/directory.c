@@ -105,8 +105,8 @@ kind_valid(const char *v)
 static int
 category_valid(const char *v)
 {
-    static const char *const categories[] = {"cert",    "foreign-affairs", "regulator",
-                                             "law-enforcement", "defence", "other", NULL};
+    static const char *const categories[] = {
+        "cert", "foreign-affairs", "regulator", "law-enforcement", "defence", "other", NULL};
     return in_list(v, categories);
 }
 

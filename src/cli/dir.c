@@ -235,19 +235,27 @@ party_row(struct isx__cli *c, struct isx__cli_table *t, const json_t *env)
     return isx__cli_table_row(t, cells);
 }
 
+/* Codes of a list, comma-separated, for one table cell. */
+static void
+join_codes(const json_t *list, struct isx_buf *out)
+{
+    size_t i;
+    json_t *v;
+
+    json_array_foreach(list, i, v)
+    {
+        isx_buf_printf(out, "%s%s", i > 0 ? "," : "", json_string_value(v));
+    }
+}
+
 static int
 authority_row(struct isx__cli *c, struct isx__cli_table *t, const json_t *env)
 {
     const json_t *body = json_object_get(env, "body");
     struct isx_buf dirs = ISX_BUF_INIT;
-    size_t i;
-    json_t *v;
     int rc;
 
-    json_array_foreach(json_object_get(body, "directions"), i, v)
-    {
-        isx_buf_printf(&dirs, "%s%s", i > 0 ? "," : "", json_string_value(v));
-    }
+    join_codes(json_object_get(body, "directions"), &dirs);
     const char *cells[] = {
         str(env, "id"),
         str(body, "party"),
@@ -266,14 +274,9 @@ poc_row(struct isx__cli *c, struct isx__cli_table *t, const json_t *env)
 {
     const json_t *body = json_object_get(env, "body");
     struct isx_buf langs = ISX_BUF_INIT;
-    size_t i;
-    json_t *v;
     int rc;
 
-    json_array_foreach(json_object_get(body, "languages"), i, v)
-    {
-        isx_buf_printf(&langs, "%s%s", i > 0 ? "," : "", json_string_value(v));
-    }
+    join_codes(json_object_get(body, "languages"), &langs);
     const char *cells[] = {
         str(env, "id"),
         str(body, "party"),
