@@ -35,6 +35,12 @@ int isx__api_object_versions(struct isx_http_req *req);
 int isx__api_object_import(struct isx_http_req *req);
 int isx__api_object_verify(struct isx_http_req *req);
 int isx__api_user_list(struct isx_http_req *req);
+int isx__api_report_create(struct isx_http_req *req);
+int isx__api_report_list(struct isx_http_req *req);
+int isx__api_report_get(struct isx_http_req *req);
+int isx__api_report_update(struct isx_http_req *req);
+int isx__api_indicator_lookup(struct isx_http_req *req);
+int isx__api_indicator_lookup_batch(struct isx_http_req *req);
 int isx__api_user_create(struct isx_http_req *req);
 
 #endif

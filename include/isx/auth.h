@@ -17,10 +17,11 @@ enum isx_role {
 };
 
 /* Role sets that routes require. Admin can do everything. */
-#define ISX_ROLES_READ  (ISX_ROLE_OBSERVER | ISX_ROLE_ANALYST | ISX_ROLE_LIAISON | ISX_ROLE_ADMIN)
-#define ISX_ROLES_DIR   (ISX_ROLE_LIAISON | ISX_ROLE_ADMIN)
-#define ISX_ROLES_ADMIN (ISX_ROLE_ADMIN)
-#define ISX_ROLES_NONE  0u /* public route: no token needed */
+#define ISX_ROLES_READ   (ISX_ROLE_OBSERVER | ISX_ROLE_ANALYST | ISX_ROLE_LIAISON | ISX_ROLE_ADMIN)
+#define ISX_ROLES_DIR    (ISX_ROLE_LIAISON | ISX_ROLE_ADMIN)
+#define ISX_ROLES_REPORT (ISX_ROLE_ANALYST | ISX_ROLE_ADMIN)
+#define ISX_ROLES_ADMIN  (ISX_ROLE_ADMIN)
+#define ISX_ROLES_NONE   0u /* public route: no token needed */
 
 #define ISX_USER_NAME_MAX 64
 #define ISX_TOKEN_LEN     47 /* "isx_" + 43 base64url characters */

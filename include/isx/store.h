@@ -69,6 +69,43 @@ struct isx_dir_query {
 int isx_store_dir_list(struct isx_store *s, const struct isx_dir_query *q, json_t **items,
                        char **next);
 
+/* A report query (docs/reports-api-contract.md); NULL fields do not filter. */
+struct isx_report_query {
+    const char *threat;
+    const char *feature;
+    const char *severity;
+    const char *status;
+    const char *sector;
+    const char *origin;
+    const char *since;          /* RFC 3339, inclusive */
+    const char *until;          /* RFC 3339, inclusive */
+    const char *indicator_type; /* with indicator_value: reports carrying this indicator */
+    const char *indicator_value;
+    const char *text;
+    int include_red; /* 0 leaves TLP:RED reports out (observers) */
+    const char *after;
+    size_t limit;
+};
+
+int isx_store_report_list(struct isx_store *s, const struct isx_report_query *q, json_t **items,
+                          char **next);
+
+/* One value to look up: its canonical type and value; for an address, its bytes. */
+struct isx_lookup_key {
+    const char *type;
+    const char *value;
+    int family; /* 4 or 6 for a single address (also matched against ranges), else 0 */
+    uint8_t addr[16];
+};
+
+/*
+ * For each key, a new array of the reports that carry it (exact) or a range containing it:
+ * [{"id","version","origin","threat","severity","status","tlp","title","match","indicator"}].
+ * *results is a new array of n arrays, in key order.
+ */
+int isx_store_lookup(struct isx_store *s, const struct isx_lookup_key *keys, size_t n,
+                     int include_red, json_t **results);
+
 /* Rebuilds every projection from the stored objects; *count = objects replayed. */
 int isx_store_reindex(struct isx_store *s, size_t *count);
 

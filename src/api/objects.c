@@ -8,6 +8,7 @@
 #include "isx/api.h"
 #include "isx/directory.h"
 #include "isx/marking.h"
+#include "isx/report.h"
 #include "isx/taxonomy.h"
 
 static int
@@ -76,6 +77,10 @@ verified(struct isx_http_req *req, struct isx_object **out)
         return rc;
     if (o->body != NULL && isx_directory_type(o->type) &&
         (rc = isx_directory_check(o->type, o->body, "body", &req->diag)) != 0)
+        goto fail;
+    /* A report from elsewhere must already be canonical: its signature covers that form. */
+    if (o->body != NULL && strcmp(o->type, "report") == 0 &&
+        (rc = isx_report_check(o->body, "body", &req->diag)) != 0)
         goto fail;
     if ((rc = isx_object_verify(o, isx_node_keyfn, n, &req->diag)) != 0)
         goto fail;

@@ -39,6 +39,16 @@ static const struct isx_route routes[] = {
     {"PUT", "/api/v1/pocs/{id}", isx__api_dir_update, ISX_ROLES_DIR, "poc.update"},
     {"POST", "/api/v1/pocs/{id}/retire", isx__api_dir_retire, ISX_ROLES_DIR, "poc.retire"},
 
+    /* Threat reports and indicators (Art. 3.2, Annex 2). */
+    {"GET", "/api/v1/reports", isx__api_report_list, ISX_ROLES_READ, "report.list"},
+    {"POST", "/api/v1/reports", isx__api_report_create, ISX_ROLES_REPORT, "report.create"},
+    {"GET", "/api/v1/reports/{id}", isx__api_report_get, ISX_ROLES_READ, "report.get"},
+    {"PUT", "/api/v1/reports/{id}", isx__api_report_update, ISX_ROLES_REPORT, "report.update"},
+    {"GET", "/api/v1/indicators/lookup", isx__api_indicator_lookup, ISX_ROLES_READ,
+     "indicator.lookup"},
+    {"POST", "/api/v1/indicators/lookup", isx__api_indicator_lookup_batch, ISX_ROLES_READ,
+     "indicator.lookup_batch"},
+
     /* Objects of any type. */
     {"GET", "/api/v1/objects/{id}", isx__api_object_get, ISX_ROLES_READ, "object.get"},
     {"GET", "/api/v1/objects/{id}/versions", isx__api_object_versions, ISX_ROLES_READ,

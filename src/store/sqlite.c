@@ -13,6 +13,8 @@
 
 #include "isx/directory.h"
 #include "isx/hash.h"
+#include "isx/indicator.h"
+#include "isx/report.h"
 #include "isx/store.h"
 #include "isx/timeutil.h"
 
@@ -46,6 +48,24 @@ static const char *const migrations[] = {
     "CREATE TABLE users ("
     "  id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, role TEXT NOT NULL,"
     "  token_hash BLOB NOT NULL UNIQUE, created_at TEXT NOT NULL, created_by TEXT NOT NULL);",
+    /* 2: threat reports and their indicators (issue 3). The indicator table is one B-tree
+     * keyed by (value, type, report): an insert costs one index write, and a lookup by value
+     * is a prefix seek. Ranges (CIDR) live apart, keyed by their first address. */
+    "CREATE TABLE reports ("
+    "  id TEXT PRIMARY KEY, version TEXT NOT NULL,"
+    "  object_seq INTEGER NOT NULL REFERENCES objects(seq),"
+    "  origin TEXT NOT NULL, threat TEXT NOT NULL, severity TEXT, status TEXT, time TEXT,"
+    "  tlp TEXT NOT NULL, features TEXT, sectors TEXT, title TEXT, text TEXT,"
+    "  indicators INTEGER NOT NULL);"
+    "CREATE INDEX reports_time ON reports(time);"
+    "CREATE TABLE report_indicators ("
+    "  value TEXT NOT NULL, type TEXT NOT NULL, report_id TEXT NOT NULL,"
+    "  PRIMARY KEY (value, type, report_id)) WITHOUT ROWID;"
+    "CREATE TABLE report_ranges ("
+    "  report_id TEXT NOT NULL, family INTEGER NOT NULL, lo BLOB NOT NULL, hi BLOB NOT NULL,"
+    "  type TEXT NOT NULL, value TEXT NOT NULL);"
+    "CREATE INDEX report_ranges_lo ON report_ranges(family, lo);"
+    "CREATE INDEX report_ranges_report ON report_ranges(report_id);",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -226,20 +246,23 @@ run(sqlite3 *db, const char *sql, int n, const char *const *params)
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : ISX_ESTORE;
 }
 
-/* The current version of `id` (*version malloc'd, NULL when unknown). */
+/* The current version of `id` (*version malloc'd, NULL when unknown) and, when `seq` is
+ * non-NULL, the sequence number of the object that holds it. */
 static int
-head_version(sqlite3 *db, const char *id, char **version)
+head_version(sqlite3 *db, const char *id, char **version, int64_t *seq)
 {
     sqlite3_stmt *st;
     int rc;
 
     *version = NULL;
-    if (sqlite3_prepare_v2(db, "SELECT version FROM heads WHERE id = ?1", -1, &st, NULL) !=
-        SQLITE_OK)
+    if (sqlite3_prepare_v2(db, "SELECT version, object_seq FROM heads WHERE id = ?1", -1, &st,
+                           NULL) != SQLITE_OK)
         return ISX_ESTORE;
     bind_text(st, 1, id);
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
+        if (seq != NULL)
+            *seq = sqlite3_column_int64(st, 1);
         *version = strdup((const char *)sqlite3_column_text(st, 0));
         rc = *version != NULL ? 0 : ISX_ENOMEM;
     } else {
@@ -249,15 +272,169 @@ head_version(sqlite3 *db, const char *id, char **version)
     return rc;
 }
 
+/* Removes the indicator rows of the report version stored at `seq`. */
+static int
+unproject_report(sqlite3 *db, const char *id, int64_t seq)
+{
+    sqlite3_stmt *st = NULL, *del = NULL;
+    json_t *env = NULL;
+    size_t i;
+    json_t *ind;
+    int rc = ISX_ESTORE;
+
+    if (sqlite3_prepare_v2(db, "SELECT canonical FROM objects WHERE seq = ?1", -1, &st, NULL) !=
+            SQLITE_OK ||
+        sqlite3_prepare_v2(db,
+                           "DELETE FROM report_indicators WHERE value = ?1 AND type = ?2 AND "
+                           "report_id = ?3",
+                           -1, &del, NULL) != SQLITE_OK)
+        goto done;
+    sqlite3_bind_int64(st, 1, seq);
+    if (sqlite3_step(st) != SQLITE_ROW)
+        goto done;
+    env = json_loadb(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), 0, NULL);
+    json_array_foreach(json_object_get(json_object_get(env, "body"), "indicators"), i, ind)
+    {
+        bind_text(del, 1, json_string_value(json_object_get(ind, "value")));
+        bind_text(del, 2, json_string_value(json_object_get(ind, "type")));
+        bind_text(del, 3, id);
+        if (sqlite3_step(del) != SQLITE_DONE)
+            goto done;
+        sqlite3_reset(del);
+    }
+    const char *p[] = {id};
+    rc = run(db, "DELETE FROM report_ranges WHERE report_id = ?1", 1, p);
+done:
+    sqlite3_finalize(st);
+    sqlite3_finalize(del);
+    json_decref(env);
+    return rc;
+}
+
+/* The last address of a range: the network with every host bit set. */
+static void
+range_end(const struct isx_indicator *ind, uint8_t hi[16])
+{
+    size_t len = ind->type == ISX_IND_CIDR4 ? 4 : 16;
+
+    memcpy(hi, ind->addr, len);
+    for (size_t bit = ind->prefix; bit < len * 8; bit++)
+        hi[bit / 8] |= (uint8_t)(0x80u >> (bit % 8));
+}
+
+static int
+project_report(sqlite3 *db, const struct isx_object *o, const char *seqtext, int64_t old_seq)
+{
+    const json_t *b = o->body;
+    sqlite3_stmt *ins = NULL, *rng = NULL;
+    struct isx_indicator *ind = NULL;
+    char *features = NULL, *sectors = NULL, *title = NULL, *text = NULL;
+    size_t i, n = json_array_size(json_object_get(b, "indicators"));
+    char count[24];
+    json_t *item;
+    int rc;
+
+    if (old_seq > 0 && (rc = unproject_report(db, o->id, old_seq)) != 0)
+        return rc;
+    rc = ISX_ENOMEM;
+    features = json_dumps(json_object_get(b, "features"), JSON_COMPACT);
+    sectors = json_dumps(json_object_get(b, "sectors"), JSON_COMPACT);
+    title = json_dumps(json_object_get(b, "title"), JSON_COMPACT);
+    json_t *words =
+        json_pack("[O?, O?]", json_object_get(b, "title"), json_object_get(b, "summary"));
+    text = words != NULL ? json_dumps(words, JSON_COMPACT) : NULL;
+    json_decref(words);
+    if (title == NULL || text == NULL)
+        goto done;
+    for (char *p = text; *p != '\0'; p++) {
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p + 32);
+    }
+    snprintf(count, sizeof(count), "%zu", n);
+    const char *time = isx_report_time(b);
+    const char *rp[] = {o->id,
+                        o->version,
+                        seqtext,
+                        o->origin,
+                        json_string_value(json_object_get(b, "threat")),
+                        json_string_value(json_object_get(b, "severity")),
+                        json_string_value(json_object_get(b, "status")),
+                        time != NULL ? time : o->version,
+                        json_string_value(json_object_get(o->marking, "tlp")),
+                        features,
+                        sectors,
+                        title,
+                        text,
+                        count};
+    if ((rc = run(db,
+                  "INSERT OR REPLACE INTO reports (id, version, object_seq, origin, threat, "
+                  "severity, status, time, tlp, features, sectors, title, text, indicators) "
+                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                  14, rp)) != 0)
+        goto done;
+    rc = ISX_ESTORE;
+    if (sqlite3_prepare_v2(db,
+                           "INSERT OR IGNORE INTO report_indicators (value, type, report_id) "
+                           "VALUES (?1, ?2, ?3)",
+                           -1, &ins, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db,
+                           "INSERT INTO report_ranges (report_id, family, lo, hi, type, value) "
+                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                           -1, &rng, NULL) != SQLITE_OK)
+        goto done;
+    json_array_foreach(json_object_get(b, "indicators"), i, item)
+    {
+        const char *type = json_string_value(json_object_get(item, "type"));
+        const char *value = json_string_value(json_object_get(item, "value"));
+        sqlite3_bind_text(ins, 1, value, -1, SQLITE_STATIC);
+        sqlite3_bind_text(ins, 2, type, -1, SQLITE_STATIC);
+        sqlite3_bind_text(ins, 3, o->id, -1, SQLITE_STATIC);
+        if (sqlite3_step(ins) != SQLITE_DONE)
+            goto done;
+        sqlite3_reset(ins);
+        if (strncmp(type, "cidr", 4) != 0)
+            continue;
+        if (ind == NULL && (ind = malloc(sizeof(*ind))) == NULL) {
+            rc = ISX_ENOMEM;
+            goto done;
+        }
+        if (isx_indicator_parse(type, value, NULL, ind, NULL) != 0)
+            goto done;
+        uint8_t hi[16];
+        int len = ind->type == ISX_IND_CIDR4 ? 4 : 16;
+        range_end(ind, hi);
+        sqlite3_bind_text(rng, 1, o->id, -1, SQLITE_STATIC);
+        sqlite3_bind_int(rng, 2, ind->type == ISX_IND_CIDR4 ? 4 : 6);
+        sqlite3_bind_blob(rng, 3, ind->addr, len, SQLITE_TRANSIENT);
+        sqlite3_bind_blob(rng, 4, hi, len, SQLITE_TRANSIENT);
+        sqlite3_bind_text(rng, 5, type, -1, SQLITE_STATIC);
+        sqlite3_bind_text(rng, 6, value, -1, SQLITE_STATIC);
+        if (sqlite3_step(rng) != SQLITE_DONE)
+            goto done;
+        sqlite3_reset(rng);
+    }
+    rc = 0;
+done:
+    sqlite3_finalize(ins);
+    sqlite3_finalize(rng);
+    free(ind);
+    free(features);
+    free(sectors);
+    free(title);
+    free(text);
+    return rc;
+}
+
 /* Moves the projections to `o` when it is newer than what they show. */
 static int
 project(sqlite3 *db, const struct isx_object *o, int64_t seq)
 {
     char seqtext[24], *current = NULL;
     struct isx_dir_row row;
+    int64_t old_seq = 0;
     int rc;
 
-    if ((rc = head_version(db, o->id, &current)) != 0)
+    if ((rc = head_version(db, o->id, &current, &old_seq)) != 0)
         return rc;
     if (current != NULL && strcmp(current, o->version) >= 0) {
         free(current);
@@ -270,6 +447,8 @@ project(sqlite3 *db, const struct isx_object *o, int64_t seq)
              "INSERT INTO heads (id, type, version, object_seq) VALUES (?1, ?2, ?3, ?4) "
              "ON CONFLICT (id) DO UPDATE SET version = ?3, object_seq = ?4",
              4, hp);
+    if (rc == 0 && strcmp(o->type, "report") == 0 && o->body != NULL)
+        return project_report(db, o, seqtext, old_seq);
     if (rc != 0 || !isx_directory_type(o->type) || o->body == NULL)
         return rc;
     if ((rc = isx_directory_project(o, &row)) != 0)
@@ -346,7 +525,7 @@ isx_store_put(struct isx_store *s, const struct isx_object *o, const struct isx_
         rc = rc > 0 ? ISX_EEXISTS : rc;
         goto rollback;
     }
-    if ((rc = head_version(s->writer, o->id, &current)) != 0)
+    if ((rc = head_version(s->writer, o->id, &current, NULL)) != 0)
         goto rollback;
     if (must_be_new && current != NULL) {
         rc = ISX_EEXISTS;
@@ -563,7 +742,8 @@ isx_store_reindex(struct isx_store *s, size_t *count)
     pthread_mutex_lock(&s->write_lock);
     if ((rc = exec(s->writer, "BEGIN IMMEDIATE")) != 0)
         goto unlock;
-    if ((rc = exec(s->writer, "DELETE FROM directory; DELETE FROM heads;")) != 0)
+    if ((rc = exec(s->writer, "DELETE FROM directory; DELETE FROM heads; DELETE FROM reports; "
+                              "DELETE FROM report_indicators; DELETE FROM report_ranges;")) != 0)
         goto rollback;
     if (sqlite3_prepare_v2(s->writer, "SELECT seq, canonical FROM objects ORDER BY seq", -1, &st,
                            NULL) != SQLITE_OK) {
@@ -732,5 +912,169 @@ isx_store_meta_set(struct isx_store *s, const char *key, const char *value)
     pthread_mutex_lock(&s->write_lock);
     rc = run(s->writer, "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)", 2, p);
     pthread_mutex_unlock(&s->write_lock);
+    return rc;
+}
+
+int
+isx_store_report_list(struct isx_store *s, const struct isx_report_query *q, json_t **items,
+                      char **next)
+{
+    static const char sql[] =
+        "SELECT o.canonical, r.id FROM reports r JOIN objects o ON o.seq = r.object_seq "
+        "WHERE (?1 IS NULL OR r.threat = ?1) "
+        "AND (?2 IS NULL OR EXISTS (SELECT 1 FROM json_each(r.features) WHERE value = ?2)) "
+        "AND (?3 IS NULL OR r.severity = ?3) AND (?4 IS NULL OR r.status = ?4) "
+        "AND (?5 IS NULL OR EXISTS (SELECT 1 FROM json_each(r.sectors) WHERE value = ?5)) "
+        "AND (?6 IS NULL OR r.origin = ?6) AND (?7 IS NULL OR r.time >= ?7) "
+        "AND (?8 IS NULL OR r.time <= ?8) "
+        "AND (?9 IS NULL OR EXISTS (SELECT 1 FROM report_indicators i WHERE i.value = ?9 "
+        "     AND i.type = ?10 AND i.report_id = r.id)) "
+        "AND (?11 IS NULL OR instr(r.text, ?11) > 0) AND (?12 IS NULL OR r.id > ?12) "
+        "AND (?13 OR r.tlp != 'red') ORDER BY r.id LIMIT ?14";
+    int slot, rc, more = 0;
+    sqlite3 *db = reader_get(s, &slot);
+    sqlite3_stmt *st = NULL;
+    json_t *list = json_array();
+    char *last = NULL, *text = ascii_lower(q->text);
+    size_t n = 0;
+
+    if (list == NULL || (q->text != NULL && text == NULL)) {
+        rc = ISX_ENOMEM;
+        goto done;
+    }
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+        rc = ISX_ESTORE;
+        goto done;
+    }
+    bind_text(st, 1, q->threat);
+    bind_text(st, 2, q->feature);
+    bind_text(st, 3, q->severity);
+    bind_text(st, 4, q->status);
+    bind_text(st, 5, q->sector);
+    bind_text(st, 6, q->origin);
+    bind_text(st, 7, q->since);
+    bind_text(st, 8, q->until);
+    bind_text(st, 9, q->indicator_value);
+    bind_text(st, 10, q->indicator_type);
+    bind_text(st, 11, text);
+    bind_text(st, 12, q->after);
+    sqlite3_bind_int(st, 13, q->include_red ? 1 : 0);
+    sqlite3_bind_int64(st, 14, (sqlite3_int64)q->limit + 1);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n == q->limit) {
+            more = 1;
+            rc = SQLITE_DONE;
+            break;
+        }
+        json_t *env =
+            json_loadb(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), 0, NULL);
+        if (env == NULL || json_array_append_new(list, env) != 0) {
+            rc = ISX_ESTORE;
+            goto done;
+        }
+        free(last);
+        last = strdup((const char *)sqlite3_column_text(st, 1));
+        n++;
+    }
+    if (rc != SQLITE_DONE) {
+        rc = ISX_ESTORE;
+        goto done;
+    }
+    rc = 0;
+    *items = list;
+    list = NULL;
+    *next = more ? last : NULL;
+    if (more)
+        last = NULL;
+done:
+    sqlite3_finalize(st);
+    reader_put(s, slot);
+    json_decref(list);
+    free(last);
+    free(text);
+    return rc;
+}
+
+static int
+append_match(sqlite3_stmt *st, const char *match, json_t *out)
+{
+    json_t *title = json_loads((const char *)sqlite3_column_text(st, 7), 0, NULL);
+    json_t *m = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?, s:s, s:o?, s:s, s:s}", "id",
+                          sqlite3_column_text(st, 0), "version", sqlite3_column_text(st, 1),
+                          "origin", sqlite3_column_text(st, 2), "threat",
+                          sqlite3_column_text(st, 3), "severity", sqlite3_column_text(st, 4),
+                          "status", sqlite3_column_text(st, 5), "tlp", sqlite3_column_text(st, 6),
+                          "title", title, "match", match, "indicator", sqlite3_column_text(st, 8));
+
+    return m != NULL && json_array_append_new(out, m) == 0 ? 0 : ISX_ENOMEM;
+}
+
+int
+isx_store_lookup(struct isx_store *s, const struct isx_lookup_key *keys, size_t n, int include_red,
+                 json_t **results)
+{
+    int slot, rc = ISX_ESTORE;
+    sqlite3 *db = reader_get(s, &slot);
+    sqlite3_stmt *exact = NULL, *range = NULL;
+    json_t *all = json_array();
+
+    /* Both statements are prepared once and reused for every key of the batch. */
+    if (all == NULL ||
+        sqlite3_prepare_v2(db,
+                           "SELECT r.id, r.version, r.origin, r.threat, r.severity, r.status, "
+                           "r.tlp, r.title, i.value FROM report_indicators i "
+                           "JOIN reports r ON r.id = i.report_id "
+                           "WHERE i.value = ?1 AND i.type = ?2 AND (?3 OR r.tlp != 'red') "
+                           "ORDER BY r.id LIMIT 1000",
+                           -1, &exact, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db,
+                           "SELECT r.id, r.version, r.origin, r.threat, r.severity, r.status, "
+                           "r.tlp, r.title, g.value FROM report_ranges g "
+                           "JOIN reports r ON r.id = g.report_id "
+                           "WHERE g.family = ?1 AND g.lo <= ?2 AND g.hi >= ?2 "
+                           "AND (?3 OR r.tlp != 'red') ORDER BY r.id LIMIT 1000",
+                           -1, &range, NULL) != SQLITE_OK)
+        goto done;
+    for (size_t k = 0; k < n; k++) {
+        json_t *found = json_array();
+        if (found == NULL || json_array_append_new(all, found) != 0) {
+            rc = ISX_ENOMEM;
+            goto done;
+        }
+        sqlite3_bind_text(exact, 1, keys[k].value, -1, SQLITE_STATIC);
+        sqlite3_bind_text(exact, 2, keys[k].type, -1, SQLITE_STATIC);
+        sqlite3_bind_int(exact, 3, include_red ? 1 : 0);
+        while ((rc = sqlite3_step(exact)) == SQLITE_ROW) {
+            if (append_match(exact, "exact", found) != 0)
+                break;
+        }
+        sqlite3_reset(exact);
+        if (rc != SQLITE_DONE) {
+            rc = ISX_ESTORE;
+            goto done;
+        }
+        if (keys[k].family == 0)
+            continue;
+        sqlite3_bind_int(range, 1, keys[k].family);
+        sqlite3_bind_blob(range, 2, keys[k].addr, keys[k].family == 4 ? 4 : 16, SQLITE_STATIC);
+        sqlite3_bind_int(range, 3, include_red ? 1 : 0);
+        while ((rc = sqlite3_step(range)) == SQLITE_ROW) {
+            if (append_match(range, "range", found) != 0)
+                break;
+        }
+        sqlite3_reset(range);
+        if (rc != SQLITE_DONE) {
+            rc = ISX_ESTORE;
+            goto done;
+        }
+    }
+    rc = 0;
+    *results = all;
+    all = NULL;
+done:
+    sqlite3_finalize(exact);
+    sqlite3_finalize(range);
+    reader_put(s, slot);
+    json_decref(all);
     return rc;
 }

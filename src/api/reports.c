@@ -1,0 +1,480 @@
+/*
+ * /api/v1/reports and /api/v1/indicators/lookup: threat reports classified by Annex 2, their
+ * indicators, and the question every node asks — "have we seen this before, and where?".
+ * Every read path leaves out what the caller's role may not see (TLP:RED from observers);
+ * reports from other parties are stored only when their marking reaches this node's party.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "isx/api.h"
+#include "isx/indicator.h"
+#include "isx/marking.h"
+#include "isx/report.h"
+#include "isx/taxonomy.h"
+#include "isx/timeutil.h"
+
+#define PAGE_DEFAULT 50
+#define PAGE_MAX     500
+#define BATCH_MAX    10000
+#define CORRELATED   50
+
+static int
+may_see_red(const struct isx_http_req *req)
+{
+    return req->user->role != ISX_ROLE_OBSERVER;
+}
+
+static int
+reply_object(struct isx_http_req *req, int status, const struct isx_object *o)
+{
+    isx_http_set_header(req, "ISX-Object-Hash", isx_arena_strdup(req->arena, o->hash_hex));
+    return isx_http_reply_json(req, status, o->env);
+}
+
+/* Takes ownership of `body`. The marking is required: the originator chooses the TLP. */
+static int
+publish(struct isx_http_req *req, const char *id, json_t *body, const json_t *current_marking,
+        const char *expect, int status)
+{
+    struct isx_node *n = req->ctx;
+    struct isx_change change = {req->user->name, expect != NULL ? "update" : "create"};
+    struct isx_object *o = NULL;
+    json_t *marking = json_object_get(body, "marking");
+    int rc;
+
+    if (marking != NULL) {
+        json_incref(marking);
+        json_object_del(body, "marking");
+    } else if (current_marking != NULL) {
+        marking = json_deep_copy(current_marking);
+    } else {
+        json_decref(body);
+        return isx_diag_set(&req->diag, ISX_EMISSING, "marking", "report.marking", NULL);
+    }
+    /* The marking first, so a state-secret label is refused citing Art. 6.2 whatever else. */
+    if ((rc = isx_marking_check(marking, "marking", &req->diag)) != 0 ||
+        (rc = isx_report_prepare(body, &req->diag)) != 0) {
+        json_decref(marking);
+        json_decref(body);
+        return rc;
+    }
+    rc = isx_node_publish(n, "report", id, marking, body, &change, expect, &o, &req->diag);
+    if (rc == 0) {
+        if (status == 201)
+            isx_http_set_header(req, "Location",
+                                isx_arena_printf(req->arena, "/api/v1/reports/%s", o->id));
+        rc = reply_object(req, status, o);
+    }
+    isx_object_free(o);
+    return rc;
+}
+
+int
+isx__api_report_create(struct isx_http_req *req)
+{
+    json_t *body;
+    int rc;
+
+    if ((rc = isx_http_body_json(req, &body)) != 0)
+        return rc;
+    if (!json_is_object(body)) {
+        json_decref(body);
+        return isx_diag_set(&req->diag, ISX_ETYPE, "", "schema.type", "object");
+    }
+    return publish(req, NULL, body, NULL, NULL, 201);
+}
+
+static int
+report_id(struct isx_http_req *req, const char **id)
+{
+    const char *p = req->nparams > 0 ? req->params[0] : "";
+
+    if (!isx_object_id_valid(p, "report"))
+        return isx_diag_set(&req->diag, ISX_ENOTFOUND, "id", "object.id", p);
+    *id = p;
+    return 0;
+}
+
+int
+isx__api_report_update(struct isx_http_req *req)
+{
+    struct isx_node *n = req->ctx;
+    struct isx_object *o = NULL;
+    const char *id = NULL, *if_match = isx_http_header(req, "If-Match");
+    json_t *body = NULL;
+    int rc;
+
+    if ((rc = report_id(req, &id)) != 0)
+        return rc;
+    if ((rc = isx_node_get(n, id, NULL, &o)) != 0)
+        return isx_diag_set(&req->diag, rc, "id", "api.not_found", id);
+    if (strcmp(o->origin, n->cfg.party) != 0) {
+        rc = isx_diag_set(&req->diag, ISX_EFORBIDDEN, "id", "directory.not_origin", o->origin);
+        goto done;
+    }
+    if (if_match != NULL) {
+        size_t len = strlen(if_match);
+        if (len >= 2 && if_match[0] == '"' && if_match[len - 1] == '"')
+            if_match = isx_arena_strndup(req->arena, if_match + 1, len - 2);
+        if (strcmp(if_match, o->version) != 0) {
+            rc = isx_diag_set(&req->diag, ISX_ECONFLICT, "If-Match", "object.conflict", o->version);
+            goto done;
+        }
+    }
+    if ((rc = isx_http_body_json(req, &body)) != 0)
+        goto done;
+    if (!json_is_object(body)) {
+        json_decref(body);
+        rc = isx_diag_set(&req->diag, ISX_ETYPE, "", "schema.type", "object");
+        goto done;
+    }
+    rc = publish(req, id, body, o->marking, o->version, 200);
+done:
+    isx_object_free(o);
+    return rc;
+}
+
+/* Parses one value into a lookup key whose strings live in the request arena. */
+static int
+to_key(struct isx_http_req *req, const char *type, const char *value, const char *path,
+       struct isx_indicator *ind, struct isx_lookup_key *key, struct isx_diag *d)
+{
+    int rc = isx_indicator_parse(type, value, path, ind, d);
+
+    if (rc != 0)
+        return rc;
+    memset(key, 0, sizeof(*key));
+    key->type = isx_indicator_type_name(ind->type);
+    key->value = isx_arena_strdup(req->arena, ind->value);
+    if (key->value == NULL)
+        return ISX_ENOMEM;
+    if (ind->type == ISX_IND_IPV4 || ind->type == ISX_IND_IPV6) {
+        key->family = ind->type == ISX_IND_IPV4 ? 4 : 6;
+        memcpy(key->addr, ind->addr, sizeof(key->addr));
+    }
+    return 0;
+}
+
+static int
+query_value(struct isx_http_req *req, const char *name, const char **out)
+{
+    const char *v = isx_http_query(req, name);
+
+    if (v != NULL && *v == '\0')
+        return isx_diag_set(&req->diag, ISX_EINVAL, name, "api.empty", NULL);
+    *out = v;
+    return 0;
+}
+
+static int
+check_query(struct isx_http_req *req, const char *name, const char *v, int ok, const char *key)
+{
+    if (v != NULL && !ok)
+        return isx_diag_set(&req->diag, ISX_EINVAL, name, key, v);
+    return 0;
+}
+
+static int
+in_list(const char *v, const char *const *values)
+{
+    for (; v != NULL && *values != NULL; values++) {
+        if (strcmp(v, *values) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+int
+isx__api_report_list(struct isx_http_req *req)
+{
+    static const char *const severities[] = {"low", "medium", "high", "critical", NULL};
+    static const char *const statuses[] = {"suspected", "confirmed", "resolved", NULL};
+    struct isx_node *n = req->ctx;
+    struct isx_report_query q = {0};
+    struct isx_indicator *ind = NULL;
+    struct isx_lookup_key key;
+    const char *limit = NULL, *indicator = NULL, *cursor = NULL;
+    json_t *items = NULL, *page = NULL;
+    char *next = NULL;
+    int64_t ms;
+    int rc;
+
+    if ((rc = query_value(req, "threat", &q.threat)) != 0 ||
+        (rc = query_value(req, "feature", &q.feature)) != 0 ||
+        (rc = query_value(req, "severity", &q.severity)) != 0 ||
+        (rc = query_value(req, "status", &q.status)) != 0 ||
+        (rc = query_value(req, "sector", &q.sector)) != 0 ||
+        (rc = query_value(req, "party", &q.origin)) != 0 ||
+        (rc = query_value(req, "since", &q.since)) != 0 ||
+        (rc = query_value(req, "until", &q.until)) != 0 ||
+        (rc = query_value(req, "indicator", &indicator)) != 0 ||
+        (rc = query_value(req, "q", &q.text)) != 0 ||
+        (rc = query_value(req, "limit", &limit)) != 0 ||
+        (rc = query_value(req, "cursor", &cursor)) != 0)
+        return rc;
+    if ((rc = check_query(req, "threat", q.threat, isx_taxonomy_threat(q.threat) != NULL,
+                          "report.threat")) != 0 ||
+        (rc = check_query(req, "feature", q.feature, isx_taxonomy_feature(q.feature, NULL) != NULL,
+                          "report.feature")) != 0 ||
+        (rc = check_query(req, "severity", q.severity, in_list(q.severity, severities),
+                          "report.severity")) != 0 ||
+        (rc = check_query(req, "status", q.status, in_list(q.status, statuses), "report.status")) !=
+            0 ||
+        (rc = check_query(req, "sector", q.sector,
+                          isx_vocab_find(ISX_VOCAB_SECTORS, q.sector) != NULL, "report.sector")) !=
+            0 ||
+        (rc = check_query(req, "party", q.origin, isx_party_code_valid(q.origin), "party.code")) !=
+            0 ||
+        (rc = check_query(req, "since", q.since, isx_time_parse(q.since, &ms) == 0,
+                          "report.time")) != 0 ||
+        (rc = check_query(req, "until", q.until, isx_time_parse(q.until, &ms) == 0,
+                          "report.time")) != 0 ||
+        (rc = check_query(req, "cursor", cursor,
+                          cursor != NULL && isx_object_id_valid(cursor, "report"), "api.cursor")) !=
+            0)
+        return rc;
+    q.after = cursor;
+    q.limit = PAGE_DEFAULT;
+    if (limit != NULL) {
+        char *end;
+        long v = strtol(limit, &end, 10);
+        if (*limit < '0' || *limit > '9' || *end != '\0' || v < 1 || v > PAGE_MAX)
+            return isx_diag_set(&req->diag, ISX_EINVAL, "limit", "api.limit", "500");
+        q.limit = (size_t)v;
+    }
+    if (indicator != NULL) {
+        if ((ind = malloc(sizeof(*ind))) == NULL)
+            return ISX_ENOMEM;
+        rc = to_key(req, NULL, indicator, "indicator", ind, &key, &req->diag);
+        free(ind);
+        if (rc != 0)
+            return rc == ISX_EFIELD ? (req->diag.code = ISX_EINVAL) : rc;
+        q.indicator_type = key.type;
+        q.indicator_value = key.value;
+    }
+    q.include_red = may_see_red(req);
+    if ((rc = isx_store_report_list(n->store, &q, &items, &next)) != 0)
+        return isx_diag_set(&req->diag, rc, NULL, NULL, NULL);
+    page = json_pack("{s:o, s:s?}", "items", items, "next", next);
+    rc = page != NULL ? isx_http_reply_json(req, 200, page) : ISX_ENOMEM;
+    json_decref(page);
+    free(next);
+    return rc;
+}
+
+/*
+ * Reports sharing indicators with `o`: each indicator of the report is looked up, matches
+ * on the report itself are dropped, and the rest are counted per report.
+ */
+static int
+correlate(struct isx_http_req *req, const struct isx_object *o, json_t **out)
+{
+    struct isx_node *n = req->ctx;
+    const json_t *list = json_object_get(o->body, "indicators");
+    size_t count = json_array_size(list), i, j;
+    struct isx_lookup_key *keys = NULL;
+    struct isx_indicator *ind = malloc(sizeof(*ind));
+    json_t *results = NULL, *by_id = json_object(), *item, *m, *sorted = json_array();
+    const char *kid;
+    int rc = ISX_ENOMEM;
+
+    if (ind == NULL || by_id == NULL || sorted == NULL ||
+        (count > 0 && (keys = calloc(count, sizeof(*keys))) == NULL))
+        goto done;
+    json_array_foreach(list, i, item)
+    {
+        /* Stored reports are canonical, so parsing cannot fail; skip defensively if it does. */
+        if (to_key(req, json_string_value(json_object_get(item, "type")),
+                   json_string_value(json_object_get(item, "value")), NULL, ind, &keys[i],
+                   NULL) != 0)
+            keys[i].type = keys[i].value = "";
+    }
+    if ((rc = isx_store_lookup(n->store, keys, count, may_see_red(req), &results)) != 0)
+        goto done;
+    json_array_foreach(results, i, item)
+    {
+        json_array_foreach(item, j, m)
+        {
+            kid = json_string_value(json_object_get(m, "id"));
+            if (strcmp(kid, o->id) == 0)
+                continue;
+            json_t *agg = json_object_get(by_id, kid);
+            if (agg == NULL) {
+                agg = json_pack("{s:s, s:s, s:O?, s:s, s:i}", "id", kid, "origin",
+                                json_string_value(json_object_get(m, "origin")), "title",
+                                json_object_get(m, "title"), "threat",
+                                json_string_value(json_object_get(m, "threat")), "shared", 0);
+                json_object_set_new(by_id, kid, agg);
+            }
+            json_object_set_new(
+                agg, "shared",
+                json_integer(json_integer_value(json_object_get(agg, "shared")) + 1));
+        }
+    }
+    /* Most shared first; the list is short, so a simple insertion order is enough. */
+    json_object_foreach(by_id, kid, m)
+    {
+        size_t pos = 0;
+        json_int_t shared = json_integer_value(json_object_get(m, "shared"));
+        while (pos < json_array_size(sorted) &&
+               json_integer_value(json_object_get(json_array_get(sorted, pos), "shared")) >= shared)
+            pos++;
+        json_array_insert(sorted, pos, m);
+    }
+    while (json_array_size(sorted) > CORRELATED)
+        json_array_remove(sorted, CORRELATED);
+    *out = sorted;
+    sorted = NULL;
+    rc = 0;
+done:
+    free(ind);
+    free(keys);
+    json_decref(results);
+    json_decref(by_id);
+    json_decref(sorted);
+    return rc;
+}
+
+int
+isx__api_report_get(struct isx_http_req *req)
+{
+    struct isx_node *n = req->ctx;
+    struct isx_object *o = NULL;
+    json_t *correlated = NULL, *doc;
+    const char *id = NULL;
+    int rc;
+
+    if ((rc = report_id(req, &id)) != 0)
+        return rc;
+    if ((rc = isx_node_get(n, id, isx_http_query(req, "version"), &o)) != 0)
+        return isx_diag_set(&req->diag, rc, "id", "api.not_found", id);
+    if (!isx_marking_allows_role(o->marking, req->user->role)) {
+        rc = isx_diag_set(&req->diag, ISX_ENOTFOUND, "id", "api.not_found", id);
+        goto done;
+    }
+    if ((rc = correlate(req, o, &correlated)) != 0)
+        goto done;
+    doc = json_pack("{s:O, s:s, s:o}", "object", o->env, "hash", o->hash_hex, "correlated",
+                    correlated);
+    rc = doc != NULL ? isx_http_reply_json(req, 200, doc) : ISX_ENOMEM;
+    json_decref(doc);
+done:
+    isx_object_free(o);
+    return rc;
+}
+
+static json_t *
+result_ok(const char *input, const struct isx_lookup_key *key, json_t *reports)
+{
+    return json_pack("{s:s, s:s, s:s, s:O}", "input", input, "type", key->type, "value", key->value,
+                     "reports", reports);
+}
+
+int
+isx__api_indicator_lookup(struct isx_http_req *req)
+{
+    struct isx_node *n = req->ctx;
+    struct isx_indicator *ind = NULL;
+    struct isx_lookup_key key;
+    const char *value = isx_http_query(req, "value"), *type = isx_http_query(req, "type");
+    json_t *results = NULL, *doc = NULL;
+    int rc;
+
+    if (value == NULL || *value == '\0')
+        return isx_diag_set(&req->diag, ISX_EINVAL, "value", "schema.missing", "value");
+    if ((ind = malloc(sizeof(*ind))) == NULL)
+        return ISX_ENOMEM;
+    rc = to_key(req, type, value, "value", ind, &key, &req->diag);
+    free(ind);
+    if (rc != 0)
+        return rc;
+    if ((rc = isx_store_lookup(n->store, &key, 1, may_see_red(req), &results)) != 0)
+        return isx_diag_set(&req->diag, rc, NULL, NULL, NULL);
+    doc = result_ok(value, &key, json_array_get(results, 0));
+    rc = doc != NULL ? isx_http_reply_json(req, 200, doc) : ISX_ENOMEM;
+    json_decref(doc);
+    json_decref(results);
+    return rc;
+}
+
+int
+isx__api_indicator_lookup_batch(struct isx_http_req *req)
+{
+    struct isx_node *n = req->ctx;
+    struct isx_indicator *ind = NULL;
+    struct isx_lookup_key *keys = NULL;
+    json_t *body = NULL, *results = NULL, *out = NULL, *doc = NULL, *v;
+    const json_t *values;
+    size_t count, nkeys = 0, i;
+    int *slot = NULL, rc;
+
+    if ((rc = isx_http_body_json(req, &body)) != 0)
+        return rc;
+    values = json_object_get(body, "values");
+    if (!json_is_object(body) || json_object_size(body) != 1 || !json_is_array(values)) {
+        rc = isx_diag_set(&req->diag, ISX_EFIELD, "values", "report.batch", NULL);
+        goto done;
+    }
+    count = json_array_size(values);
+    if (count == 0 || count > BATCH_MAX) {
+        rc = isx_diag_set(&req->diag, ISX_ERANGE, "values", "schema.too_many", "10000");
+        goto done;
+    }
+    rc = ISX_ENOMEM;
+    if ((ind = malloc(sizeof(*ind))) == NULL || (keys = calloc(count, sizeof(*keys))) == NULL ||
+        (slot = calloc(count, sizeof(*slot))) == NULL || (out = json_array()) == NULL)
+        goto done;
+    json_array_foreach(values, i, v)
+    {
+        struct isx_diag d = {0};
+        char path[32];
+        snprintf(path, sizeof(path), "values[%zu]", i);
+        slot[i] = -1;
+        if (!json_is_string(v)) {
+            rc = isx_diag_set(&req->diag, ISX_ETYPE, path, "schema.type", "string");
+            goto done;
+        }
+        if (to_key(req, NULL, json_string_value(v), path, ind, &keys[nkeys], &d) == 0)
+            slot[i] = (int)nkeys++;
+        else if (d.code == 0) /* not a parse problem: out of memory */
+            goto done;
+    }
+    if ((rc = isx_store_lookup(n->store, keys, nkeys, may_see_red(req), &results)) != 0) {
+        rc = isx_diag_set(&req->diag, rc, NULL, NULL, NULL);
+        goto done;
+    }
+    json_array_foreach(values, i, v)
+    {
+        json_t *r;
+        if (slot[i] >= 0) {
+            r = result_ok(json_string_value(v), &keys[slot[i]],
+                          json_array_get(results, (size_t)slot[i]));
+        } else {
+            /* Parse again for the reason: invalid values are rare, so this costs nothing. */
+            struct isx_diag d = {0};
+            struct isx_buf detail = ISX_BUF_INIT;
+            isx_indicator_parse(NULL, json_string_value(v), "value", ind, &d);
+            isx_msg_format(req->lang, d.key, d.arg, &detail);
+            r = json_pack("{s:s, s:{s:s, s:s, s:s}}", "input", json_string_value(v), "error",
+                          "code", isx_err_name(d.code), "field", d.field, "detail",
+                          detail.data != NULL ? detail.data : "");
+            isx_buf_free(&detail);
+        }
+        if (r == NULL || json_array_append_new(out, r) != 0) {
+            rc = ISX_ENOMEM;
+            goto done;
+        }
+    }
+    doc = json_pack("{s:O}", "results", out);
+    rc = doc != NULL ? isx_http_reply_json(req, 200, doc) : ISX_ENOMEM;
+done:
+    free(ind);
+    free(keys);
+    free(slot);
+    json_decref(body);
+    json_decref(results);
+    json_decref(out);
+    json_decref(doc);
+    return rc;
+}
