@@ -26,6 +26,20 @@ const char *isx_lang_code(enum isx_lang lang);
 const char *isx_msg(enum isx_lang lang, const char *key);
 /* Like isx_msg, then replaces each "{}" in the text with `arg` (when arg is non-NULL). */
 int isx_msg_format(enum isx_lang lang, const char *key, const char *arg, struct isx_buf *out);
+/*
+ * Lower-cases, in place, the scripts of the working languages that have case: ASCII and
+ * Cyrillic (Chinese has none). Used wherever text is matched without regard to case.
+ */
+void isx_text_fold(char *s);
+
+/*
+ * Appends the searchable text of a JSON value to `out`: a string, or every string inside an
+ * object or array (a langmap's texts, a list of channels), each followed by a newline. Keys
+ * are not text, so a search for "en" does not match every English title.
+ */
+struct json_t;
+int isx_text_append(struct isx_buf *out, const struct json_t *v);
+
 /* The translated title of an error code ("error.NOTFOUND"), falling back to isx_strerror. */
 const char *isx_err_title(enum isx_lang lang, int err);
 

@@ -234,6 +234,16 @@ isx__api_report_list(struct isx_http_req *req)
                           cursor != NULL && isx_object_id_valid(cursor, "report"), "api.cursor")) !=
             0)
         return rc;
+    /* The stored times are canonical; so must the bounds be, for text comparison. */
+    char since[ISX_TIME_LEN + 1], until[ISX_TIME_LEN + 1];
+    if (q.since != NULL && isx_time_parse(q.since, &ms) == 0) {
+        isx_time_format(ms, since);
+        q.since = since;
+    }
+    if (q.until != NULL && isx_time_parse(q.until, &ms) == 0) {
+        isx_time_format(ms, until);
+        q.until = until;
+    }
     q.after = cursor;
     q.limit = PAGE_DEFAULT;
     if (limit != NULL) {
@@ -418,7 +428,9 @@ isx__api_indicator_lookup_batch(struct isx_http_req *req)
     }
     count = json_array_size(values);
     if (count == 0 || count > BATCH_MAX) {
-        rc = isx_diag_set(&req->diag, ISX_ERANGE, "values", "schema.too_many", "10000");
+        rc = isx_diag_set(&req->diag, ISX_ERANGE, "values",
+                          count == 0 ? "schema.too_few" : "schema.too_many",
+                          count == 0 ? "1" : "10000");
         goto done;
     }
     rc = ISX_ENOMEM;
@@ -454,7 +466,9 @@ isx__api_indicator_lookup_batch(struct isx_http_req *req)
             /* Parse again for the reason: invalid values are rare, so this costs nothing. */
             struct isx_diag d = {0};
             struct isx_buf detail = ISX_BUF_INIT;
-            isx_indicator_parse(NULL, json_string_value(v), "value", ind, &d);
+            char path[32];
+            snprintf(path, sizeof(path), "values[%zu]", i);
+            isx_indicator_parse(NULL, json_string_value(v), path, ind, &d);
             isx_msg_format(req->lang, d.key, d.arg, &detail);
             r = json_pack("{s:s, s:{s:s, s:s, s:s}}", "input", json_string_value(v), "error",
                           "code", isx_err_name(d.code), "field", d.field, "detail",

@@ -50,6 +50,20 @@ static const struct {
     [CLI_OPT_KEY] = {"--key", 1},
     [CLI_OPT_KEY_ID] = {"--key-id", 1},
     [CLI_OPT_FULL] = {"--full", 0},
+    [CLI_OPT_THREAT] = {"--threat", 1},
+    [CLI_OPT_FEATURE] = {"--feature", 1},
+    [CLI_OPT_SEVERITY] = {"--severity", 1},
+    [CLI_OPT_STATUS] = {"--status", 1},
+    [CLI_OPT_SECTOR] = {"--sector", 1},
+    [CLI_OPT_SINCE] = {"--since", 1},
+    [CLI_OPT_UNTIL] = {"--until", 1},
+    [CLI_OPT_INDICATOR] = {"--indicator", 1},
+    [CLI_OPT_TYPE] = {"--type", 1},
+    [CLI_OPT_TITLE] = {"--title", 1},
+    [CLI_OPT_SUMMARY] = {"--summary", 1},
+    [CLI_OPT_TLP] = {"--tlp", 1},
+    [CLI_OPT_TO] = {"--to", 1},
+    [CLI_OPT_LABEL] = {"--label", 1},
 };
 
 #define ALWAYS_OPTS (CLI_BIT(CLI_OPT_JSON) | CLI_BIT(CLI_OPT_LANG) | CLI_BIT(CLI_OPT_HELP))

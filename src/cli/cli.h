@@ -4,8 +4,8 @@
  * main.c owns the verb table and dispatch; args.c the option table and the parser; report.c
  * every message to stderr and the exit status; api.c the requests to a node; creds.c the
  * credentials file; text.c display widths, tables and wrapping; dirbody.c options into
- * directory bodies; the other files one family of verbs each. No file here prints a user-facing
- * word that is not in the catalogue.
+ * directory bodies; csv.c the CSV reader of imports; the other files one family of verbs each. No
+ * file here prints a user-facing word that is not in the catalogue.
  */
 #ifndef ISX_CLI_H
 #define ISX_CLI_H
@@ -60,6 +60,20 @@ enum isx__cli_opt {
     CLI_OPT_KEY,
     CLI_OPT_KEY_ID,
     CLI_OPT_FULL,
+    CLI_OPT_THREAT,
+    CLI_OPT_FEATURE,
+    CLI_OPT_SEVERITY,
+    CLI_OPT_STATUS,
+    CLI_OPT_SECTOR,
+    CLI_OPT_SINCE,
+    CLI_OPT_UNTIL,
+    CLI_OPT_INDICATOR,
+    CLI_OPT_TYPE,
+    CLI_OPT_TITLE,
+    CLI_OPT_SUMMARY,
+    CLI_OPT_TLP,
+    CLI_OPT_TO,
+    CLI_OPT_LABEL,
     CLI_OPT_COUNT
 };
 
@@ -217,7 +231,7 @@ const char *isx__cli_pick(const json_t *map, enum isx_lang lang);
 /* The translated label of an enumerated value ("cli.kind.technical"), else the value. */
 const char *isx__cli_label(struct isx__cli *c, const char *group, const char *value);
 
-#define ISX__CLI_TABLE_COLS 8
+#define ISX__CLI_TABLE_COLS 10
 
 /* An aligned table; cells are cleaned copies. */
 struct isx__cli_table {
@@ -262,6 +276,29 @@ int isx__cli_party_require(struct isx__cli *c, const struct isx__cli_args *a);
 int isx__cli_authority_require(struct isx__cli *c, const struct isx__cli_args *a);
 int isx__cli_poc_require(struct isx__cli *c, const struct isx__cli_args *a);
 
+/* ---- csv.c ---- */
+
+#define ISX__CLI_CSV_FIELDS 8
+
+/* A reader of RFC 4180 records from text in memory (see csv.c for what it accepts). */
+struct isx__cli_csv {
+    const char *p, *end;
+    size_t line;        /* the line the reader is on (1-based) */
+    size_t record_line; /* the line the current record starts on */
+    struct isx_buf text;
+    size_t nfields;
+    size_t off[ISX__CLI_CSV_FIELDS];
+    const char *why; /* after ISX_EPARSE: a catalogue key saying what is malformed */
+    size_t bad_line; /* and the line it is on */
+};
+
+void isx__cli_csv_init(struct isx__cli_csv *r, const char *text, size_t len);
+/* 1 with the next record's fields, 0 at the end, ISX_EPARSE (see why, bad_line) or ENOMEM. */
+int isx__cli_csv_next(struct isx__cli_csv *r);
+/* The current record's field `i` (NUL-terminated), or NULL past the last one. */
+const char *isx__cli_csv_field(const struct isx__cli_csv *r, size_t i);
+void isx__cli_csv_free(struct isx__cli_csv *r);
+
 /* ---- the verbs ---- */
 
 int isx__cli_init(struct isx__cli *c, const struct isx__cli_args *a);
@@ -283,5 +320,10 @@ int isx__cli_object_show(struct isx__cli *c, const struct isx__cli_args *a);
 int isx__cli_object_versions(struct isx__cli *c, const struct isx__cli_args *a);
 int isx__cli_object_verify(struct isx__cli *c, const struct isx__cli_args *a);
 int isx__cli_object_import(struct isx__cli *c, const struct isx__cli_args *a);
+int isx__cli_report_submit(struct isx__cli *c, const struct isx__cli_args *a);
+int isx__cli_report_list(struct isx__cli *c, const struct isx__cli_args *a);
+int isx__cli_report_show(struct isx__cli *c, const struct isx__cli_args *a);
+int isx__cli_indicator_lookup(struct isx__cli *c, const struct isx__cli_args *a);
+int isx__cli_import_csv(struct isx__cli *c, const struct isx__cli_args *a);
 
 #endif

@@ -25,6 +25,13 @@
      O(PHONE) | O(HTTPS) | O(LANGUAGE) | O(TZ) | O(HOURS) | O(DAYS) | O(ALWAYS) | O(NOTE) |        \
      O(FILE))
 
+#define REPORT_LIST_OPTS                                                                           \
+    (O(ALL_PAGES) | O(LIMIT) | O(CURSOR) | O(Q) | O(THREAT) | O(FEATURE) | O(SEVERITY) |           \
+     O(STATUS) | O(SECTOR) | O(PARTY) | O(SINCE) | O(UNTIL) | O(INDICATOR))
+#define IMPORT_CSV_OPTS                                                                            \
+    (O(THREAT) | O(TITLE) | O(TLP) | O(TO) | O(LABEL) | O(FEATURE) | O(SEVERITY) | O(STATUS) |     \
+     O(SECTOR) | O(SUMMARY))
+
 #define LOCAL ISX__CLI_LOCAL
 #define TOKEN ISX__CLI_TOKEN
 
@@ -72,6 +79,14 @@ static const struct isx__cli_verb verbs[] = {
     {"object", "verify", isx__cli_object_verify, 1, 1, "cli.help.object.verify", O(KEY) | O(KEY_ID),
      TOKEN},
     {"object", "import", isx__cli_object_import, 1, 1, "cli.help.object.import", 0, TOKEN},
+
+    /* Threat reports and their indicators (Art. 3.2, Annex 2). */
+    {"report", "submit", isx__cli_report_submit, 1, 1, "cli.help.report.submit", 0, TOKEN},
+    {"report", "list", isx__cli_report_list, 0, 0, "cli.help.report.list", REPORT_LIST_OPTS, TOKEN},
+    {"report", "show", isx__cli_report_show, 1, 1, "cli.help.report.show", 0, TOKEN},
+    {"indicator", "lookup", isx__cli_indicator_lookup, 1, ISX__CLI_MAX_ARGS,
+     "cli.help.indicator.lookup", O(TYPE), TOKEN},
+    {"import", "csv", isx__cli_import_csv, 1, 1, "cli.help.import.csv", IMPORT_CSV_OPTS, TOKEN},
 };
 
 #define NVERBS (sizeof(verbs) / sizeof(verbs[0]))

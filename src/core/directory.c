@@ -8,6 +8,7 @@
 
 #include "isx/directory.h"
 #include "isx/hash.h"
+#include "isx/i18n.h"
 #include "isx/schema.h"
 #include "isx/taxonomy.h"
 
@@ -325,44 +326,23 @@ isx_directory_party_id(const char *code, char out[ISX_OBJECT_ID_MAX + 1])
              hex + 16, hex + 20);
 }
 
-static void
-append_langmap(const json_t *m, json_t *parts)
-{
-    const char *k;
-    json_t *v;
-
-    json_object_foreach((json_t *)m, k, v)
-    {
-        json_array_append(parts, v);
-    }
-}
-
+/* Names, positions, organisations and channel values, folded for case-free search. */
 static char *
-lower_text(const json_t *body)
+search_text(const json_t *body)
 {
-    static const char *const text_fields[] = {"name", "person", "position", "organisation"};
-    json_t *parts = json_array();
-    const json_t *channels = json_object_get(body, "channels");
-    size_t i;
-    json_t *c;
-    char *out = NULL;
+    static const char *const fields[] = {"name", "person", "position", "organisation", "channels"};
+    struct isx_buf text = ISX_BUF_INIT;
+    char *out;
 
-    if (parts == NULL)
-        return NULL;
-    for (i = 0; i < sizeof(text_fields) / sizeof(text_fields[0]); i++)
-        append_langmap(json_object_get(body, text_fields[i]), parts);
-    json_array_foreach(channels, i, c)
-    {
-        json_array_append(parts, json_object_get(c, "value"));
-    }
-    out = json_dumps(parts, JSON_COMPACT);
-    json_decref(parts);
-    if (out != NULL) {
-        for (char *p = out; *p != '\0'; p++) {
-            if (*p >= 'A' && *p <= 'Z')
-                *p = (char)(*p + 32);
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+        if (isx_text_append(&text, json_object_get(body, fields[i])) != 0) {
+            isx_buf_free(&text);
+            return NULL;
         }
     }
+    out = isx_buf_steal(&text, NULL);
+    if (out != NULL)
+        isx_text_fold(out);
     return out;
 }
 
@@ -394,7 +374,7 @@ isx_directory_project(const struct isx_object *o, struct isx_dir_row *row)
     if (json_object_get(b, "languages") != NULL &&
         (r.languages = json_dumps(json_object_get(b, "languages"), JSON_COMPACT)) == NULL)
         goto nomem;
-    if ((r.text = lower_text(b)) == NULL)
+    if ((r.text = search_text(b)) == NULL)
         goto nomem;
     *row = r;
     return 0;

@@ -133,3 +133,52 @@ isx_err_title(enum isx_lang lang, int err)
     text = isx_msg(lang, key);
     return text == key ? isx_strerror(err) : text;
 }
+
+void
+isx_text_fold(char *s)
+{
+    unsigned char *p = (unsigned char *)s;
+
+    while (p != NULL && *p != '\0') {
+        if (*p >= 'A' && *p <= 'Z') {
+            *p = (unsigned char)(*p + 32);
+        } else if (p[0] == 0xD0 && p[1] >= 0x90 && p[1] <= 0x9F) { /* А-П */
+            p[1] = (unsigned char)(p[1] + 0x20);
+        } else if (p[0] == 0xD0 && p[1] >= 0xA0 && p[1] <= 0xAF) { /* Р-Я */
+            p[0] = 0xD1;
+            p[1] = (unsigned char)(p[1] - 0x20);
+        } else if (p[0] == 0xD0 && p[1] == 0x81) { /* Ё */
+            p[0] = 0xD1;
+            p[1] = 0x91;
+        }
+        p++;
+    }
+}
+
+int
+isx_text_append(struct isx_buf *out, const json_t *v)
+{
+    const char *key;
+    size_t i;
+    json_t *item;
+    int rc = 0;
+
+    if (json_is_string(v)) {
+        rc = isx_buf_puts(out, json_string_value(v));
+        return rc == 0 ? isx_buf_putc(out, '\n') : rc;
+    }
+    if (json_is_object(v)) {
+        json_object_foreach((json_t *)v, key, item)
+        {
+            if ((rc = isx_text_append(out, item)) != 0)
+                return rc;
+        }
+    } else if (json_is_array(v)) {
+        json_array_foreach(v, i, item)
+        {
+            if ((rc = isx_text_append(out, item)) != 0)
+                return rc;
+        }
+    }
+    return rc;
+}

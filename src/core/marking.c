@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "isx/i18n.h"
 #include "isx/marking.h"
 #include "isx/schema.h"
 #include "isx/taxonomy.h"
@@ -59,28 +60,6 @@ isx_tlp_needs_seal(enum isx_tlp tlp)
     return tlp > ISX_TLP_GREEN;
 }
 
-/* Lower-cases ASCII and Cyrillic (the two scripts whose labels have case). */
-static void
-fold_case(char *s)
-{
-    unsigned char *p = (unsigned char *)s;
-
-    while (*p != '\0') {
-        if (*p >= 'A' && *p <= 'Z') {
-            *p = (unsigned char)(*p + 32);
-        } else if (p[0] == 0xD0 && p[1] >= 0x90 && p[1] <= 0x9F) { /* А-П */
-            p[1] = (unsigned char)(p[1] + 0x20);
-        } else if (p[0] == 0xD0 && p[1] >= 0xA0 && p[1] <= 0xAF) { /* Р-Я */
-            p[0] = 0xD1;
-            p[1] = (unsigned char)(p[1] - 0x20);
-        } else if (p[0] == 0xD0 && p[1] == 0x81) { /* Ё */
-            p[0] = 0xD1;
-            p[1] = 0x91;
-        }
-        p++;
-    }
-}
-
 /* Quotes and spaces that may surround a label: " ' « » “ ” 「 」 《 》 and the ideographic space.
  */
 static size_t
@@ -123,7 +102,7 @@ normalise(const char *label)
         return NULL;
     memcpy(out, label, len);
     out[len] = '\0';
-    fold_case(out);
+    isx_text_fold(out);
     return out;
 }
 

@@ -13,6 +13,7 @@
 
 #include "isx/directory.h"
 #include "isx/hash.h"
+#include "isx/i18n.h"
 #include "isx/indicator.h"
 #include "isx/report.h"
 #include "isx/store.h"
@@ -340,18 +341,23 @@ project_report(sqlite3 *db, const struct isx_object *o, const char *seqtext, int
     features = json_dumps(json_object_get(b, "features"), JSON_COMPACT);
     sectors = json_dumps(json_object_get(b, "sectors"), JSON_COMPACT);
     title = json_dumps(json_object_get(b, "title"), JSON_COMPACT);
-    json_t *words =
-        json_pack("[O?, O?]", json_object_get(b, "title"), json_object_get(b, "summary"));
-    text = words != NULL ? json_dumps(words, JSON_COMPACT) : NULL;
-    json_decref(words);
+    struct isx_buf words = ISX_BUF_INIT;
+    if (isx_text_append(&words, json_object_get(b, "title")) == 0 &&
+        isx_text_append(&words, json_object_get(b, "summary")) == 0)
+        text = isx_buf_steal(&words, NULL);
+    isx_buf_free(&words);
     if (title == NULL || text == NULL)
         goto done;
-    for (char *p = text; *p != '\0'; p++) {
-        if (*p >= 'A' && *p <= 'Z')
-            *p = (char)(*p + 32);
-    }
+    isx_text_fold(text);
     snprintf(count, sizeof(count), "%zu", n);
+    /* Times compare as text, so the column holds one canonical form of each. */
     const char *time = isx_report_time(b);
+    char when[ISX_TIME_LEN + 1];
+    int64_t ms;
+    if (time != NULL && isx_time_parse(time, &ms) == 0) {
+        isx_time_format(ms, when);
+        time = when;
+    }
     const char *rp[] = {o->id,
                         o->version,
                         seqtext,
@@ -646,15 +652,14 @@ done:
     return rc;
 }
 
+/* A copy of a search text, folded like the stored texts. */
 static char *
-ascii_lower(const char *s)
+folded(const char *s)
 {
     char *out = s != NULL ? strdup(s) : NULL;
 
-    for (char *p = out; p != NULL && *p != '\0'; p++) {
-        if (*p >= 'A' && *p <= 'Z')
-            *p = (char)(*p + 32);
-    }
+    if (out != NULL)
+        isx_text_fold(out);
     return out;
 }
 
@@ -673,7 +678,7 @@ isx_store_dir_list(struct isx_store *s, const struct isx_dir_query *q, json_t **
     sqlite3 *db = reader_get(s, &slot);
     sqlite3_stmt *st = NULL;
     json_t *list = json_array();
-    char *last = NULL, *text = ascii_lower(q->text);
+    char *last = NULL, *text = folded(q->text);
     size_t n = 0;
     int more = 0;
 
@@ -935,7 +940,7 @@ isx_store_report_list(struct isx_store *s, const struct isx_report_query *q, jso
     sqlite3 *db = reader_get(s, &slot);
     sqlite3_stmt *st = NULL;
     json_t *list = json_array();
-    char *last = NULL, *text = ascii_lower(q->text);
+    char *last = NULL, *text = folded(q->text);
     size_t n = 0;
 
     if (list == NULL || (q->text != NULL && text == NULL)) {

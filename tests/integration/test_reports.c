@@ -180,6 +180,19 @@ test_filters_and_pages(void **state)
              NULL, 200);
     assert_int_equal(json_array_size(json_object_get(r, "items")), 1);
     json_decref(r);
+    /* Case-free search in Cyrillic; language keys are not text. */
+    r = call("GET", "/api/v1/reports?q=%D0%92%D0%A2%D0%9E%D0%A0%D0%96%D0%95%D0%9D%D0%98%D0%95",
+             NULL, NULL, 200);
+    assert_int_equal(json_array_size(json_object_get(r, "items")), 1); /* "ВТОРЖЕНИЕ" */
+    json_decref(r);
+    r = call("GET", "/api/v1/reports?q=en", NULL, NULL, 200);
+    assert_int_equal(json_array_size(json_object_get(r, "items")), 0);
+    json_decref(r);
+    /* A bound equal to the report's time includes it, however either is written. */
+    r = call("GET", "/api/v1/reports?since=2026-11-02T00:00:00Z&until=2026-11-02T00:00:00Z", NULL,
+             NULL, 200);
+    assert_int_equal(json_array_size(json_object_get(r, "items")), 1);
+    json_decref(r);
     snprintf(path, sizeof(path), "/api/v1/reports?limit=1");
     for (int pages = 0; pages < 20; pages++) {
         r = call("GET", path, NULL, NULL, 200);
