@@ -12,11 +12,11 @@ status=0
 build() {
     dir=$1
     shift
-    if ! cmake -S . -B "$dir" -DISX_WERROR=ON "$@" >"$dir.configure.log" 2>&1; then
-        cat "$dir.configure.log"
+    if ! cmake -S . -B "$dir" -DISX_WERROR=ON "$@" >"$dir/configure.log" 2>&1; then
+        cat "$dir/configure.log"
         return 1
     fi
-    cmake --build "$dir" -j 2 >"$dir.build.log" 2>&1 || { tail -n 60 "$dir.build.log"; return 1; }
+    cmake --build "$dir" -j 2 >"$dir/build.log" 2>&1 || { tail -n 60 "$dir/build.log"; return 1; }
 }
 
 run_suite() {
