@@ -103,6 +103,7 @@ M = {
  "report.time": ("无效的时间“{}”（RFC 3339 UTC，例如 2026-11-21T10:00:00Z）", "Недопустимое время «{}» (RFC 3339 UTC, например 2026-11-21T10:00:00Z)", "Invalid time '{}' (RFC 3339 UTC, e.g. 2026-11-21T10:00:00Z)"),
  "report.window": ("最后发现时间早于首次发现时间（{}）", "Время последнего обнаружения раньше первого ({})", "last_seen is earlier than first_seen ({})"),
  "report.not_canonical": ("指标“{}”不是规范形式：签名必须覆盖规范化后的值", "Индикатор «{}» не в каноническом виде: подпись должна охватывать нормализованное значение", "The indicator '{}' is not in canonical form: the signature must cover the normalised value"),
+ "report.display": ("显示形式“{}”与该指标的值不符", "Отображаемая форма «{}» не соответствует значению индикатора", "The display form '{}' does not match the indicator's value"),
  "report.marking": ("威胁报告必须带有标注：由提供方选择 TLP 级别和接收方", "Сообщение об угрозе должно иметь гриф: уровень TLP и получателей выбирает сторона-источник", "A threat report needs a marking: the originator chooses its TLP level and recipients"),
  "report.batch": ("请求正文应为 {\"values\": [...]}", "Тело запроса должно иметь вид {\"values\": [...]}", "The body must be {\"values\": [...]}"),
  "api.empty": ("查询参数不能为空", "Параметр запроса не может быть пустым", "The query parameter cannot be empty"),

@@ -52,8 +52,17 @@ isx__api_object_versions(struct isx_http_req *req)
     const char *id = NULL;
     int rc;
 
+    struct isx_object *o = NULL;
+
     if ((rc = id_param(req, &id)) != 0)
         return rc;
+    /* The history of an object the caller may not see would reveal that it exists. */
+    if ((rc = isx_node_get(n, id, NULL, &o)) != 0)
+        return isx_diag_set(&req->diag, rc, "id", "api.not_found", id);
+    rc = isx_marking_allows_role(o->marking, req->user->role) ? 0 : ISX_ENOTFOUND;
+    isx_object_free(o);
+    if (rc != 0)
+        return isx_diag_set(&req->diag, rc, "id", "api.not_found", id);
     if ((rc = isx_store_versions(n->store, id, &list)) != 0)
         return isx_diag_set(&req->diag, rc, "id", "api.not_found", id);
     doc = json_pack("{s:s, s:o}", "id", id, "versions", list);

@@ -171,6 +171,11 @@ parse_indicator(const json_t *item, size_t i, const char *path, int exact,
     if (exact && (type == NULL || strcmp(type, isx_indicator_type_name(ind->type)) != 0 ||
                   strcmp(value, ind->value) != 0))
         return isx_diag_set(d, ISX_EFIELD, sub, "report.not_canonical", value);
+    /* A display form must be the one this value has: a report from elsewhere must not pair
+     * "evil.example" with the friendlier text of another name. */
+    const char *display = json_string_value(json_object_get(item, "display"));
+    if (exact && display != NULL && strcmp(display, ind->display) != 0)
+        return isx_diag_set(d, ISX_EFIELD, sub, "report.display", display);
     return 0;
 }
 

@@ -280,6 +280,8 @@ test_markings_per_role(void **state)
     json_decref(call("GET", path, token, NULL, 404));
     snprintf(path, sizeof(path), "/api/v1/objects/%s", red);
     json_decref(call("GET", path, token, NULL, 404));
+    snprintf(path, sizeof(path), "/api/v1/objects/%s/versions", red);
+    json_decref(call("GET", path, token, NULL, 404));
     /* An observer cannot report. */
     json_decref(call("POST", "/api/v1/reports", token, report_a, 403));
     /* The admin sees it everywhere. */

@@ -106,6 +106,13 @@ test_check_demands_canonical_form(void **state)
     assert_int_equal(isx_report_check(b, "body", &d), ISX_EFIELD);
     assert_string_equal(d.field, "body.indicators[0].value");
     json_decref(b);
+    /* A spoofed display form is refused. */
+    b = j("{\"threat\":\"T3\",\"title\":{\"en\":\"x\"},\"indicators\":[{\"type\":\"domain\","
+          "\"value\":\"evil.example\",\"display\":\"bank.example\"}]}");
+    memset(&d, 0, sizeof(d));
+    assert_int_equal(isx_report_check(b, "body", &d), ISX_EFIELD);
+    assert_string_equal(d.key, "report.display");
+    json_decref(b);
     b = j("{\"first_seen\":\"a\"}");
     assert_string_equal(isx_report_time(b), "a");
     json_decref(b);
