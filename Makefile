@@ -6,7 +6,7 @@ MAKEFLAGS += --no-print-directory
 PARTY ?= CN
 NODE ?= var/node
 
-.PHONY: all deps build run test format clean
+.PHONY: all deps build run test bench format clean
 
 all: build
 
@@ -22,6 +22,9 @@ run: build
 
 test: deps
 	@sh scripts/test.sh
+
+bench: build
+	@sh bench/run.sh
 
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')

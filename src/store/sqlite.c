@@ -71,10 +71,28 @@ static const char *const migrations[] = {
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
+/* Statements that hot read paths run on every request, prepared once per reader. */
+enum reader_stmt { STMT_LOOKUP_EXACT, STMT_LOOKUP_RANGE, STMT_USER_BY_TOKEN, STMT_COUNT };
+
+static const char *const reader_sql[STMT_COUNT] = {
+    [STMT_LOOKUP_EXACT] = "SELECT r.id, r.version, r.origin, r.threat, r.severity, r.status, "
+                          "r.tlp, r.title, i.value FROM report_indicators i "
+                          "JOIN reports r ON r.id = i.report_id "
+                          "WHERE i.value = ?1 AND i.type = ?2 AND (?3 OR r.tlp != 'red') "
+                          "ORDER BY r.id LIMIT 1000",
+    [STMT_LOOKUP_RANGE] = "SELECT r.id, r.version, r.origin, r.threat, r.severity, r.status, "
+                          "r.tlp, r.title, g.value FROM report_ranges g "
+                          "JOIN reports r ON r.id = g.report_id "
+                          "WHERE g.family = ?1 AND g.lo <= ?2 AND g.hi >= ?2 "
+                          "AND (?3 OR r.tlp != 'red') ORDER BY r.id LIMIT 1000",
+    [STMT_USER_BY_TOKEN] = "SELECT id, name, role FROM users WHERE token_hash = ?1",
+};
+
 struct isx_store {
     sqlite3 *writer;
     pthread_mutex_t write_lock;
     sqlite3 *readers[READERS];
+    sqlite3_stmt *stmts[READERS][STMT_COUNT];
     int reader_busy[READERS];
     pthread_mutex_t pool_lock;
     pthread_cond_t pool_cond;
@@ -140,6 +158,36 @@ migrate(sqlite3 *db)
     return 0;
 }
 
+static pthread_once_t sqlite_once = PTHREAD_ONCE_INIT;
+
+/*
+ * SQLite's memory statistics take a global lock on every allocation, which serialises the
+ * readers; isx does not use them. This must happen before the first connection opens.
+ */
+static void
+sqlite_setup(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
+/* The cached statement `id` of reader `slot`, prepared on first use; reset after each use. */
+static sqlite3_stmt *
+reader_stmt(struct isx_store *s, int slot, enum reader_stmt id)
+{
+    if (s->stmts[slot][id] == NULL &&
+        sqlite3_prepare_v3(s->readers[slot], reader_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
+                           &s->stmts[slot][id], NULL) != SQLITE_OK)
+        return NULL;
+    return s->stmts[slot][id];
+}
+
+static void
+stmt_done(sqlite3_stmt *st)
+{
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+}
+
 int
 isx_store_open(const char *path, int create, struct isx_store **out)
 {
@@ -149,6 +197,7 @@ isx_store_open(const char *path, int create, struct isx_store **out)
 
     if (s == NULL)
         return ISX_ENOMEM;
+    pthread_once(&sqlite_once, sqlite_setup);
     pthread_mutex_init(&s->write_lock, NULL);
     pthread_mutex_init(&s->pool_lock, NULL);
     pthread_cond_init(&s->pool_cond, NULL);
@@ -174,8 +223,11 @@ isx_store_close(struct isx_store *s)
 {
     if (s == NULL)
         return;
-    for (int i = 0; i < READERS; i++)
+    for (int i = 0; i < READERS; i++) {
+        for (int j = 0; j < STMT_COUNT; j++)
+            sqlite3_finalize(s->stmts[i][j]);
         sqlite3_close(s->readers[i]);
+    }
     sqlite3_close(s->writer);
     pthread_mutex_destroy(&s->write_lock);
     pthread_mutex_destroy(&s->pool_lock);
@@ -839,12 +891,11 @@ int
 isx_store_user_by_token(struct isx_store *s, const uint8_t token_hash[32], struct isx_user *out)
 {
     int slot, rc;
-    sqlite3 *db = reader_get(s, &slot);
     sqlite3_stmt *st;
     struct isx_user u = {0};
 
-    if (sqlite3_prepare_v2(db, "SELECT id, name, role FROM users WHERE token_hash = ?1", -1, &st,
-                           NULL) != SQLITE_OK) {
+    reader_get(s, &slot);
+    if ((st = reader_stmt(s, slot, STMT_USER_BY_TOKEN)) == NULL) {
         rc = ISX_ESTORE;
         goto done;
     }
@@ -858,7 +909,7 @@ isx_store_user_by_token(struct isx_store *s, const uint8_t token_hash[32], struc
     } else {
         rc = rc == SQLITE_DONE ? ISX_EAUTH : ISX_ESTORE;
     }
-    sqlite3_finalize(st);
+    stmt_done(st);
     if (rc == 0)
         *out = u;
 done:
@@ -1000,16 +1051,27 @@ done:
     return rc;
 }
 
+/*
+ * Appends one match. A batch often hits the same report many times, so each report's title
+ * is parsed once per call and shared through `titles` (report id -> parsed title).
+ */
 static int
-append_match(sqlite3_stmt *st, const char *match, json_t *out)
+append_match(sqlite3_stmt *st, const char *match, json_t *titles, json_t *out)
 {
-    json_t *title = json_loads((const char *)sqlite3_column_text(st, 7), 0, NULL);
-    json_t *m = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?, s:s, s:o?, s:s, s:s}", "id",
-                          sqlite3_column_text(st, 0), "version", sqlite3_column_text(st, 1),
-                          "origin", sqlite3_column_text(st, 2), "threat",
-                          sqlite3_column_text(st, 3), "severity", sqlite3_column_text(st, 4),
-                          "status", sqlite3_column_text(st, 5), "tlp", sqlite3_column_text(st, 6),
-                          "title", title, "match", match, "indicator", sqlite3_column_text(st, 8));
+    const char *id = (const char *)sqlite3_column_text(st, 0);
+    json_t *title = json_object_get(titles, id);
+
+    if (title == NULL) {
+        title = json_loads((const char *)sqlite3_column_text(st, 7), 0, NULL);
+        if (title == NULL || json_object_set_new(titles, id, title) != 0)
+            return ISX_ENOMEM;
+    }
+    json_t *m =
+        json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?, s:s, s:O, s:s, s:s}", "id", id, "version",
+                  sqlite3_column_text(st, 1), "origin", sqlite3_column_text(st, 2), "threat",
+                  sqlite3_column_text(st, 3), "severity", sqlite3_column_text(st, 4), "status",
+                  sqlite3_column_text(st, 5), "tlp", sqlite3_column_text(st, 6), "title", title,
+                  "match", match, "indicator", sqlite3_column_text(st, 8));
 
     return m != NULL && json_array_append_new(out, m) == 0 ? 0 : ISX_ENOMEM;
 }
@@ -1019,26 +1081,13 @@ isx_store_lookup(struct isx_store *s, const struct isx_lookup_key *keys, size_t 
                  json_t **results)
 {
     int slot, rc = ISX_ESTORE;
-    sqlite3 *db = reader_get(s, &slot);
-    sqlite3_stmt *exact = NULL, *range = NULL;
-    json_t *all = json_array();
+    sqlite3_stmt *exact, *range;
+    json_t *all = json_array(), *titles = json_object();
 
-    /* Both statements are prepared once and reused for every key of the batch. */
-    if (all == NULL ||
-        sqlite3_prepare_v2(db,
-                           "SELECT r.id, r.version, r.origin, r.threat, r.severity, r.status, "
-                           "r.tlp, r.title, i.value FROM report_indicators i "
-                           "JOIN reports r ON r.id = i.report_id "
-                           "WHERE i.value = ?1 AND i.type = ?2 AND (?3 OR r.tlp != 'red') "
-                           "ORDER BY r.id LIMIT 1000",
-                           -1, &exact, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db,
-                           "SELECT r.id, r.version, r.origin, r.threat, r.severity, r.status, "
-                           "r.tlp, r.title, g.value FROM report_ranges g "
-                           "JOIN reports r ON r.id = g.report_id "
-                           "WHERE g.family = ?1 AND g.lo <= ?2 AND g.hi >= ?2 "
-                           "AND (?3 OR r.tlp != 'red') ORDER BY r.id LIMIT 1000",
-                           -1, &range, NULL) != SQLITE_OK)
+    reader_get(s, &slot);
+    exact = reader_stmt(s, slot, STMT_LOOKUP_EXACT);
+    range = reader_stmt(s, slot, STMT_LOOKUP_RANGE);
+    if (all == NULL || titles == NULL || exact == NULL || range == NULL)
         goto done;
     for (size_t k = 0; k < n; k++) {
         json_t *found = json_array();
@@ -1050,7 +1099,7 @@ isx_store_lookup(struct isx_store *s, const struct isx_lookup_key *keys, size_t 
         sqlite3_bind_text(exact, 2, keys[k].type, -1, SQLITE_STATIC);
         sqlite3_bind_int(exact, 3, include_red ? 1 : 0);
         while ((rc = sqlite3_step(exact)) == SQLITE_ROW) {
-            if (append_match(exact, "exact", found) != 0)
+            if (append_match(exact, "exact", titles, found) != 0)
                 break;
         }
         sqlite3_reset(exact);
@@ -1064,7 +1113,7 @@ isx_store_lookup(struct isx_store *s, const struct isx_lookup_key *keys, size_t 
         sqlite3_bind_blob(range, 2, keys[k].addr, keys[k].family == 4 ? 4 : 16, SQLITE_STATIC);
         sqlite3_bind_int(range, 3, include_red ? 1 : 0);
         while ((rc = sqlite3_step(range)) == SQLITE_ROW) {
-            if (append_match(range, "range", found) != 0)
+            if (append_match(range, "range", titles, found) != 0)
                 break;
         }
         sqlite3_reset(range);
@@ -1077,9 +1126,12 @@ isx_store_lookup(struct isx_store *s, const struct isx_lookup_key *keys, size_t 
     *results = all;
     all = NULL;
 done:
-    sqlite3_finalize(exact);
-    sqlite3_finalize(range);
+    if (exact != NULL)
+        stmt_done(exact);
+    if (range != NULL)
+        stmt_done(range);
     reader_put(s, slot);
     json_decref(all);
+    json_decref(titles);
     return rc;
 }
