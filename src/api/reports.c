@@ -4,6 +4,8 @@
  * Every read path leaves out what the caller's role may not see (TLP:RED from observers);
  * reports from other parties are stored only when their marking reaches this node's party.
  */
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -374,11 +376,266 @@ done:
     return rc;
 }
 
-static json_t *
-result_ok(const char *input, const struct isx_lookup_key *key, json_t *reports)
+/* ---- lookup answers, written as text ----
+ *
+ * A batch answer holds thousands of small objects; building them as jansson trees and dumping
+ * those cost more than the lookups themselves, so the answers are written straight into the
+ * response buffer. The text is byte for byte what jansson's compact dump of the same document
+ * gives, so the shape in docs/reports-api-contract.md and the clients that read it do not
+ * notice.
+ */
+
+#define JSON_DEPTH_MAX 32
+
+/*
+ * An answer being written: the first failure is kept and later writes do nothing. The bytes
+ * are appended here rather than through isx_buf_append, which costs a call and a capacity
+ * check per piece, thousands of pieces an answer; `buf` keeps isx_buf's invariant (data[len]
+ * is NUL and len < cap), so it is handed over as the response as it is.
+ */
+struct out {
+    struct isx_buf buf;
+    int rc;
+};
+
+/* Makes room for `extra` more bytes and the NUL, doubling the capacity. */
+static void
+out_grow(struct out *o, size_t extra)
 {
-    return json_pack("{s:s, s:s, s:s, s:O}", "input", input, "type", key->type, "value", key->value,
-                     "reports", reports);
+    size_t cap = o->buf.cap != 0 ? o->buf.cap : 1024;
+    char *p;
+
+    if (extra > SIZE_MAX / 4 - o->buf.len) {
+        o->rc = ISX_ENOMEM;
+        return;
+    }
+    while (cap < o->buf.len + extra + 1)
+        cap *= 2;
+    if ((p = realloc(o->buf.data, cap)) == NULL) {
+        o->rc = ISX_ENOMEM;
+        return;
+    }
+    if (o->buf.data == NULL)
+        p[0] = '\0';
+    o->buf.data = p;
+    o->buf.cap = cap;
+}
+
+static void
+put(struct out *o, const char *s, size_t len)
+{
+    if (o->rc != 0)
+        return;
+    if (o->buf.len + len + 1 > o->buf.cap && (out_grow(o, len), o->rc != 0))
+        return;
+    memcpy(o->buf.data + o->buf.len, s, len);
+    o->buf.len += len;
+    o->buf.data[o->buf.len] = '\0';
+}
+
+#define PUT_LIT(o, lit) put((o), (lit), sizeof(lit) - 1)
+
+/* The length of the UTF-8 sequence at `s` (at most `len` bytes), or 0 when it is not valid:
+ * overlong forms, surrogates and code points above U+10FFFF are refused, as jansson does. */
+static size_t
+utf8_seq(const unsigned char *s, size_t len)
+{
+    uint32_t cp;
+    size_t n;
+
+    if (s[0] < 0x80)
+        return 1;
+    if (s[0] >= 0xC2 && s[0] <= 0xDF) {
+        n = 2;
+        cp = s[0] & 0x1Fu;
+    } else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
+        n = 3;
+        cp = s[0] & 0x0Fu;
+    } else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
+        n = 4;
+        cp = s[0] & 0x07u;
+    } else {
+        return 0;
+    }
+    if (n > len)
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        cp = cp << 6 | (s[i] & 0x3Fu);
+    }
+    if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10FFFF ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return n;
+}
+
+/*
+ * Appends `len` bytes of `s` as a JSON string escaped as jansson escapes by default: '"' and
+ * '\\', the short forms \b \f \n \r \t, \u00XX (upper-case hex) for the other control
+ * characters, and everything else as it is ('/' and non-ASCII included). Text that is not
+ * UTF-8 fails with ISX_EINVAL, where jansson's dump would fail too.
+ */
+static void
+put_string(struct out *o, const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t run = 0, i = 0;
+
+    PUT_LIT(o, "\"");
+    while (i < len) {
+        unsigned char c = p[i];
+        size_t n;
+        if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
+            i++;
+            continue;
+        }
+        if (c >= 0x80) {
+            if ((n = utf8_seq(p + i, len - i)) == 0) {
+                if (o->rc == 0)
+                    o->rc = ISX_EINVAL;
+                return;
+            }
+            i += n;
+            continue;
+        }
+        /* A byte to escape: first the plain run before it. */
+        put(o, s + run, i - run);
+        switch (c) {
+        case '"':
+            PUT_LIT(o, "\\\"");
+            break;
+        case '\\':
+            PUT_LIT(o, "\\\\");
+            break;
+        case '\b':
+            PUT_LIT(o, "\\b");
+            break;
+        case '\f':
+            PUT_LIT(o, "\\f");
+            break;
+        case '\n':
+            PUT_LIT(o, "\\n");
+            break;
+        case '\r':
+            PUT_LIT(o, "\\r");
+            break;
+        case '\t':
+            PUT_LIT(o, "\\t");
+            break;
+        default: {
+            static const char hex[] = "0123456789ABCDEF";
+            char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xF]};
+            put(o, u, sizeof(u));
+            break;
+        }
+        }
+        run = ++i;
+    }
+    put(o, s + run, len - run);
+    PUT_LIT(o, "\"");
+}
+
+static void
+put_cstring(struct out *o, const char *s)
+{
+    put_string(o, s, strlen(s));
+}
+
+/* Appends any JSON value as jansson's compact dump writes it (objects in insertion order). */
+static void
+put_json(struct out *o, const json_t *v, int depth)
+{
+    const char *key;
+    json_t *item;
+    size_t i;
+
+    if (depth > JSON_DEPTH_MAX) {
+        if (o->rc == 0)
+            o->rc = ISX_EINVAL;
+        return;
+    }
+    switch (json_typeof(v)) {
+    case JSON_OBJECT:
+        PUT_LIT(o, "{");
+        i = 0;
+        json_object_foreach((json_t *)v, key, item)
+        {
+            if (i++ > 0)
+                PUT_LIT(o, ",");
+            put_cstring(o, key);
+            PUT_LIT(o, ":");
+            put_json(o, item, depth + 1);
+        }
+        PUT_LIT(o, "}");
+        break;
+    case JSON_ARRAY:
+        PUT_LIT(o, "[");
+        json_array_foreach(v, i, item)
+        {
+            if (i > 0)
+                PUT_LIT(o, ",");
+            put_json(o, item, depth + 1);
+        }
+        PUT_LIT(o, "]");
+        break;
+    case JSON_STRING:
+        put_string(o, json_string_value(v), json_string_length(v));
+        break;
+    case JSON_TRUE:
+        PUT_LIT(o, "true");
+        break;
+    case JSON_FALSE:
+        PUT_LIT(o, "false");
+        break;
+    case JSON_NULL:
+        PUT_LIT(o, "null");
+        break;
+    default: {
+        /* Numbers: none in these answers today; jansson knows how it prints them. */
+        char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+        if (text == NULL) {
+            if (o->rc == 0)
+                o->rc = ISX_ENOMEM;
+            return;
+        }
+        put(o, text, strlen(text));
+        free(text);
+        break;
+    }
+    }
+}
+
+/* {"input","type","value","reports"}: one value's result. */
+static void
+put_result(struct out *o, const char *input, const struct isx_lookup_key *key,
+           const json_t *reports)
+{
+    PUT_LIT(o, "{\"input\":");
+    put_cstring(o, input);
+    PUT_LIT(o, ",\"type\":");
+    put_cstring(o, key->type);
+    PUT_LIT(o, ",\"value\":");
+    put_cstring(o, key->value);
+    PUT_LIT(o, ",\"reports\":");
+    put_json(o, reports, 0);
+    PUT_LIT(o, "}");
+}
+
+/* Sends what `o` holds as a 200 JSON answer, or fails with its error. */
+static int
+reply_out(struct isx_http_req *req, struct out *o)
+{
+    if (o->rc != 0) {
+        isx_buf_free(&o->buf);
+        return isx_diag_set(&req->diag, o->rc, NULL, NULL, NULL);
+    }
+    isx_buf_free(&req->out);
+    req->out = o->buf;
+    o->buf = (struct isx_buf)ISX_BUF_INIT;
+    req->status = 200;
+    req->content_type = NULL; /* the server's default: JSON in UTF-8 */
+    return 0;
 }
 
 int
@@ -388,7 +645,8 @@ isx__api_indicator_lookup(struct isx_http_req *req)
     struct isx_indicator *ind = NULL;
     struct isx_lookup_key key;
     const char *value = isx_http_query(req, "value"), *type = isx_http_query(req, "type");
-    json_t *results = NULL, *doc = NULL;
+    struct out o = {ISX_BUF_INIT, 0};
+    json_t *results = NULL;
     int rc;
 
     if (value == NULL || *value == '\0')
@@ -401,11 +659,40 @@ isx__api_indicator_lookup(struct isx_http_req *req)
         return rc;
     if ((rc = isx_store_lookup(n->store, &key, 1, may_see_red(req), &results)) != 0)
         return isx_diag_set(&req->diag, rc, NULL, NULL, NULL);
-    doc = result_ok(value, &key, json_array_get(results, 0));
-    rc = doc != NULL ? isx_http_reply_json(req, 200, doc) : ISX_ENOMEM;
-    json_decref(doc);
+    put_result(&o, value, &key, json_array_get(results, 0));
     json_decref(results);
-    return rc;
+    return reply_out(req, &o);
+}
+
+/* {"input", "error": {"code","field","detail"}}: a value that does not parse. */
+static void
+put_error(struct isx_http_req *req, struct out *o, const char *input, size_t i)
+{
+    struct isx_indicator *ind = malloc(sizeof(*ind));
+    struct isx_diag d = {0};
+    struct isx_buf detail = ISX_BUF_INIT;
+    char path[32];
+
+    if (ind == NULL) {
+        if (o->rc == 0)
+            o->rc = ISX_ENOMEM;
+        return;
+    }
+    /* Parse again for the reason: invalid values are rare, so this costs nothing. */
+    snprintf(path, sizeof(path), "values[%zu]", i);
+    isx_indicator_parse(NULL, input, path, ind, &d);
+    isx_msg_format(req->lang, d.key, d.arg, &detail);
+    PUT_LIT(o, "{\"input\":");
+    put_cstring(o, input);
+    PUT_LIT(o, ",\"error\":{\"code\":");
+    put_cstring(o, isx_err_name(d.code));
+    PUT_LIT(o, ",\"field\":");
+    put_cstring(o, d.field);
+    PUT_LIT(o, ",\"detail\":");
+    put_cstring(o, detail.data != NULL ? detail.data : "");
+    PUT_LIT(o, "}}");
+    isx_buf_free(&detail);
+    free(ind);
 }
 
 int
@@ -414,7 +701,8 @@ isx__api_indicator_lookup_batch(struct isx_http_req *req)
     struct isx_node *n = req->ctx;
     struct isx_indicator *ind = NULL;
     struct isx_lookup_key *keys = NULL;
-    json_t *body = NULL, *results = NULL, *out = NULL, *doc = NULL, *v;
+    struct out o = {ISX_BUF_INIT, 0};
+    json_t *body = NULL, *results = NULL, *v;
     const json_t *values;
     size_t count, nkeys = 0, i;
     int *slot = NULL, rc;
@@ -435,7 +723,7 @@ isx__api_indicator_lookup_batch(struct isx_http_req *req)
     }
     rc = ISX_ENOMEM;
     if ((ind = malloc(sizeof(*ind))) == NULL || (keys = calloc(count, sizeof(*keys))) == NULL ||
-        (slot = calloc(count, sizeof(*slot))) == NULL || (out = json_array()) == NULL)
+        (slot = calloc(count, sizeof(*slot))) == NULL)
         goto done;
     json_array_foreach(values, i, v)
     {
@@ -456,39 +744,27 @@ isx__api_indicator_lookup_batch(struct isx_http_req *req)
         rc = isx_diag_set(&req->diag, rc, NULL, NULL, NULL);
         goto done;
     }
+    /* A result with one match takes about 400 bytes; sizing for that spares most regrowth. */
+    out_grow(&o, count * 512);
+    PUT_LIT(&o, "{\"results\":[");
     json_array_foreach(values, i, v)
     {
-        json_t *r;
-        if (slot[i] >= 0) {
-            r = result_ok(json_string_value(v), &keys[slot[i]],
-                          json_array_get(results, (size_t)slot[i]));
-        } else {
-            /* Parse again for the reason: invalid values are rare, so this costs nothing. */
-            struct isx_diag d = {0};
-            struct isx_buf detail = ISX_BUF_INIT;
-            char path[32];
-            snprintf(path, sizeof(path), "values[%zu]", i);
-            isx_indicator_parse(NULL, json_string_value(v), path, ind, &d);
-            isx_msg_format(req->lang, d.key, d.arg, &detail);
-            r = json_pack("{s:s, s:{s:s, s:s, s:s}}", "input", json_string_value(v), "error",
-                          "code", isx_err_name(d.code), "field", d.field, "detail",
-                          detail.data != NULL ? detail.data : "");
-            isx_buf_free(&detail);
-        }
-        if (r == NULL || json_array_append_new(out, r) != 0) {
-            rc = ISX_ENOMEM;
-            goto done;
-        }
+        if (i > 0)
+            PUT_LIT(&o, ",");
+        if (slot[i] >= 0)
+            put_result(&o, json_string_value(v), &keys[slot[i]],
+                       json_array_get(results, (size_t)slot[i]));
+        else
+            put_error(req, &o, json_string_value(v), i);
     }
-    doc = json_pack("{s:O}", "results", out);
-    rc = doc != NULL ? isx_http_reply_json(req, 200, doc) : ISX_ENOMEM;
+    PUT_LIT(&o, "]}");
+    rc = reply_out(req, &o);
 done:
+    isx_buf_free(&o.buf);
     free(ind);
     free(keys);
     free(slot);
     json_decref(body);
     json_decref(results);
-    json_decref(out);
-    json_decref(doc);
     return rc;
 }

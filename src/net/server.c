@@ -1,6 +1,12 @@
 /*
- * The HTTP server over libmicrohttpd: one listener, an internal epoll thread pool, routes
- * matched from the caller's table, and the request helpers that handlers use.
+ * The HTTP server over libmicrohttpd: one listener, `threads` event loops, routes matched from
+ * the caller's table, and the request helpers that handlers use.
+ *
+ * The server accepts connections itself and hands each to the event loop that holds the fewest.
+ * libmicrohttpd's own thread pool lets its threads race for every new connection, and one idle
+ * thread wins nearly every race, so a client that opens its keep-alive connections together had
+ * all of them served by one thread and one core however many threads were configured. Each
+ * event loop is a libmicrohttpd daemon with one internal thread and no listening socket.
  *
  * Each request owns an arena that is created when libmicrohttpd reports the request line
  * (the URI log callback, the only place the path is seen before libmicrohttpd unescapes it)
@@ -20,7 +26,11 @@
  * - Counters are atomics, so workers never take a lock to account a request.
  */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -56,8 +66,21 @@ struct stat_slot {
     atomic_uint_fast64_t nanos;
 };
 
-struct isx_http_server {
+/* One event loop: a daemon with its own thread, and the connections the acceptor gave it. */
+struct worker {
     struct MHD_Daemon *daemon;
+    atomic_uint open; /* handed over and not yet closed */
+};
+
+struct isx_http_server {
+    struct worker *workers;
+    unsigned nworkers;
+    unsigned limit; /* connections over all workers */
+    unsigned next;  /* where the acceptor starts comparing, so ties take turns */
+    int listen_fd;
+    int wake[2]; /* a byte written to wake[1] stops the acceptor */
+    pthread_t acceptor;
+    int acceptor_running;
     struct isx_http_config cfg;
     uint16_t port;
     double start_time;
@@ -842,9 +865,154 @@ make_slots(struct isx_http_server *s)
     return 0;
 }
 
+/* Counts the connections each event loop holds, for the acceptor's choice. */
+static void
+on_connection(void *cls, struct MHD_Connection *mc, void **socket_context,
+              enum MHD_ConnectionNotificationCode toe)
+{
+    struct worker *w = cls;
+
+    /* The acceptor counted the connection when it handed it over. */
+    if (toe == MHD_CONNECTION_NOTIFY_CLOSED)
+        atomic_fetch_sub(&w->open, 1);
+}
+
+/*
+ * Gives an accepted connection to the event loop holding the fewest; ties take turns. Only the
+ * acceptor thread calls this, so `next` needs no lock.
+ *
+ * The connection limit is kept here, over all loops, and each loop may hold all of it: a loop
+ * then never refuses a connection on its own, which it would do without telling the notifier,
+ * and the counts stay exact. (A loop that cannot allocate a new connection's memory also drops
+ * it silently; that count then stays one too high, which only tilts the balance.)
+ */
+static void
+hand_off(struct isx_http_server *s, int fd, const struct sockaddr *sa, socklen_t salen)
+{
+    struct worker *best = NULL;
+    unsigned best_open = 0, total = 0;
+
+    /* No fork happens while the server runs, but a descriptor must not leak into one anyway. */
+    (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+    for (unsigned k = 0; k < s->nworkers; k++) {
+        struct worker *w = &s->workers[(s->next + k) % s->nworkers];
+        unsigned open = atomic_load(&w->open);
+        total += open;
+        if (best == NULL || open < best_open) {
+            best = w;
+            best_open = open;
+        }
+    }
+    s->next = (s->next + 1) % s->nworkers;
+    if (total >= s->limit) {
+        /* At the limit: refused, as libmicrohttpd refuses. */
+        close(fd);
+        return;
+    }
+    atomic_fetch_add(&best->open, 1);
+    /* On failure libmicrohttpd has closed the socket and will not report it closed. */
+    if (MHD_add_connection(best->daemon, fd, sa, salen) != MHD_YES)
+        atomic_fetch_sub(&best->open, 1);
+}
+
+static void
+pause_briefly(void)
+{
+    struct timespec t = {0, 10 * 1000 * 1000};
+
+    nanosleep(&t, NULL);
+}
+
+/* The acceptor thread: waits for connections or for the stop byte. */
+static void *
+acceptor_main(void *arg)
+{
+    struct isx_http_server *s = arg;
+    struct pollfd pfd[2] = {{s->listen_fd, POLLIN, 0}, {s->wake[0], POLLIN, 0}};
+
+    for (;;) {
+        struct sockaddr_storage ss;
+        socklen_t len = sizeof(ss);
+        int fd;
+
+        if (poll(pfd, 2, -1) < 0) {
+            if (errno != EINTR)
+                pause_briefly();
+            continue;
+        }
+        if (pfd[1].revents != 0)
+            return NULL;
+        if (pfd[0].revents == 0)
+            continue;
+        fd = accept(s->listen_fd, (struct sockaddr *)&ss, &len);
+        if (fd >= 0) {
+            hand_off(s, fd, (struct sockaddr *)&ss, len);
+        } else if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+            /* Out of descriptors or memory: the connection stays queued, and retrying at once
+             * would spin; wait for some to be released. */
+            pause_briefly();
+        }
+    }
+}
+
+/* A non-blocking listening socket on `sa`, and the port it got. */
+static int
+listen_on(const struct sockaddr *sa, socklen_t salen, int *fd_out, uint16_t *port)
+{
+    struct sockaddr_storage bound;
+    socklen_t blen = sizeof(bound);
+    int on = 1, rc = ISX_EIO;
+    int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+
+    if (fd < 0)
+        return ISX_EIO;
+    /* As libmicrohttpd would: rebind at once after a restart, and IPv6 means IPv6 only. */
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) != 0 ||
+        (sa->sa_family == AF_INET6 &&
+         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) != 0) ||
+        bind(fd, sa, salen) != 0 || listen(fd, SOMAXCONN) != 0 ||
+        getsockname(fd, (struct sockaddr *)&bound, &blen) != 0)
+        goto cleanup;
+    *port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
+                                              : ((struct sockaddr_in *)&bound)->sin_port);
+    *fd_out = fd;
+    fd = -1;
+    rc = 0;
+cleanup:
+    if (fd >= 0)
+        close(fd);
+    return rc;
+}
+
+/* Stops the acceptor, if it runs, and closes the listening socket: no new connection. */
+static void
+stop_accepting(struct isx_http_server *s)
+{
+    if (s->acceptor_running) {
+        while (write(s->wake[1], "x", 1) < 0 && errno == EINTR)
+            ;
+        pthread_join(s->acceptor, NULL);
+        s->acceptor_running = 0;
+    }
+    if (s->listen_fd >= 0) {
+        close(s->listen_fd);
+        s->listen_fd = -1;
+    }
+}
+
 static void
 server_free(struct isx_http_server *s)
 {
+    stop_accepting(s);
+    for (unsigned i = 0; s->workers != NULL && i < s->nworkers; i++) {
+        if (s->workers[i].daemon != NULL)
+            MHD_stop_daemon(s->workers[i].daemon);
+    }
+    for (int i = 0; i < 2; i++) {
+        if (s->wake[i] >= 0)
+            close(s->wake[i]);
+    }
+    free(s->workers);
     free(s->slots);
     free(s->route_slot);
     free(s);
@@ -857,8 +1025,8 @@ isx_http_start(const struct isx_http_config *cfg, struct isx_http_server **out)
     struct sockaddr_in sin;
     struct sockaddr_in6 sin6;
     struct sockaddr *sa;
-    const union MHD_DaemonInfo *info;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC;
+    socklen_t salen;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_NO_LISTEN_SOCKET;
     unsigned limit = CONN_LIMIT;
     int rc;
 
@@ -873,11 +1041,12 @@ isx_http_start(const struct isx_http_config *cfg, struct isx_http_server **out)
         sin.sin_family = AF_INET;
         sin.sin_port = htons(cfg->port);
         sa = (struct sockaddr *)&sin;
+        salen = sizeof(sin);
     } else if (inet_pton(AF_INET6, cfg->address, &sin6.sin6_addr) == 1) {
         sin6.sin6_family = AF_INET6;
         sin6.sin6_port = htons(cfg->port);
         sa = (struct sockaddr *)&sin6;
-        flags |= MHD_USE_IPv6;
+        salen = sizeof(sin6);
     } else {
         return ISX_ECONFIG;
     }
@@ -891,6 +1060,7 @@ isx_http_start(const struct isx_http_config *cfg, struct isx_http_server **out)
     s = calloc(1, sizeof(*s));
     if (s == NULL)
         return ISX_ENOMEM;
+    s->listen_fd = s->wake[0] = s->wake[1] = -1;
     s->cfg = *cfg;
     atomic_init(&s->in_flight, 0);
     atomic_init(&s->body_bytes, 0);
@@ -898,19 +1068,35 @@ isx_http_start(const struct isx_http_config *cfg, struct isx_http_server **out)
     if (rc != 0)
         goto fail;
     s->start_time = process_start_time();
-
-    s->daemon =
-        MHD_start_daemon(flags, cfg->port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, sa,
-                         MHD_OPTION_THREAD_POOL_SIZE, cfg->threads > 0 ? cfg->threads : 1u,
-                         MHD_OPTION_CONNECTION_TIMEOUT, CONN_TIMEOUT_S, MHD_OPTION_CONNECTION_LIMIT,
-                         limit, MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_NOTIFY_COMPLETED,
-                         on_completed, s, MHD_OPTION_END);
-    if (s->daemon == NULL) {
-        rc = ISX_EIO;
+    s->nworkers = cfg->threads > 0 ? cfg->threads : 1u;
+    s->workers = calloc(s->nworkers, sizeof(*s->workers));
+    if (s->workers == NULL) {
+        rc = ISX_ENOMEM;
         goto fail;
     }
-    info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    s->port = info != NULL && info->port != 0 ? info->port : cfg->port;
+    if ((rc = listen_on(sa, salen, &s->listen_fd, &s->port)) != 0)
+        goto fail;
+    rc = ISX_EIO;
+    if (pipe(s->wake) != 0) {
+        s->wake[0] = s->wake[1] = -1;
+        goto fail;
+    }
+    (void)fcntl(s->wake[0], F_SETFD, FD_CLOEXEC);
+    (void)fcntl(s->wake[1], F_SETFD, FD_CLOEXEC);
+    s->limit = limit;
+    for (unsigned i = 0; i < s->nworkers; i++) {
+        atomic_init(&s->workers[i].open, 0);
+        s->workers[i].daemon = MHD_start_daemon(
+            flags, 0, NULL, NULL, on_request, s, MHD_OPTION_CONNECTION_TIMEOUT, CONN_TIMEOUT_S,
+            MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
+            MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_NOTIFY_CONNECTION,
+            on_connection, &s->workers[i], MHD_OPTION_END);
+        if (s->workers[i].daemon == NULL)
+            goto fail;
+    }
+    if (pthread_create(&s->acceptor, NULL, acceptor_main, s) != 0)
+        goto fail;
+    s->acceptor_running = 1;
     *out = s;
     return 0;
 
@@ -928,19 +1114,15 @@ isx_http_port(const struct isx_http_server *s)
 void
 isx_http_stop(struct isx_http_server *s)
 {
-    MHD_socket fd;
     struct timespec tick = {0, 5 * 1000 * 1000};
 
     if (s == NULL)
         return;
-    /* Stop accepting first, then give requests in flight time to finish before the daemon
-     * closes every connection. */
-    fd = MHD_quiesce_daemon(s->daemon);
+    /* Stop accepting first, then give requests in flight time to finish before the daemons
+     * close every connection. */
+    stop_accepting(s);
     for (int waited = 0; atomic_load(&s->in_flight) > 0 && waited < STOP_GRACE_MS; waited += 5)
         nanosleep(&tick, NULL);
-    MHD_stop_daemon(s->daemon);
-    if (fd != MHD_INVALID_SOCKET)
-        close(fd);
     server_free(s);
 }
 

@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sqlite3.h>
 
@@ -72,20 +73,51 @@ static const char *const migrations[] = {
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
 /* Statements that hot read paths run on every request, prepared once per reader. */
-enum reader_stmt { STMT_LOOKUP_EXACT, STMT_LOOKUP_RANGE, STMT_USER_BY_TOKEN, STMT_COUNT };
+enum reader_stmt {
+    STMT_BEGIN,
+    STMT_COMMIT,
+    STMT_LOOKUP_EXACT,
+    STMT_LOOKUP_RANGE,
+    STMT_RANGES_EXIST,
+    STMT_REPORT_META,
+    STMT_DATA_VERSION,
+    STMT_USER_BY_TOKEN,
+    STMT_COUNT
+};
 
+/*
+ * The lookup reads indicator rows alone and joins their reports in C, from a cache each reader
+ * keeps (see report_meta): a join per row cost more than the index seek it followed. ORDER BY
+ * report_id follows the primary key, so SQLite sorts nothing.
+ */
 static const char *const reader_sql[STMT_COUNT] = {
-    [STMT_LOOKUP_EXACT] = "SELECT r.id, r.version, r.origin, r.threat, r.severity, r.status, "
-                          "r.tlp, r.title, i.value FROM report_indicators i "
-                          "JOIN reports r ON r.id = i.report_id "
-                          "WHERE i.value = ?1 AND i.type = ?2 AND (?3 OR r.tlp != 'red') "
-                          "ORDER BY r.id LIMIT 1000",
-    [STMT_LOOKUP_RANGE] = "SELECT r.id, r.version, r.origin, r.threat, r.severity, r.status, "
-                          "r.tlp, r.title, g.value FROM report_ranges g "
-                          "JOIN reports r ON r.id = g.report_id "
-                          "WHERE g.family = ?1 AND g.lo <= ?2 AND g.hi >= ?2 "
-                          "AND (?3 OR r.tlp != 'red') ORDER BY r.id LIMIT 1000",
+    [STMT_BEGIN] = "BEGIN",
+    [STMT_COMMIT] = "COMMIT",
+    [STMT_LOOKUP_EXACT] = "SELECT report_id, value FROM report_indicators "
+                          "WHERE value = ?1 AND type = ?2 ORDER BY report_id",
+    [STMT_LOOKUP_RANGE] = "SELECT report_id, value FROM report_ranges "
+                          "WHERE family = ?1 AND lo <= ?2 AND hi >= ?2 ORDER BY report_id, lo",
+    [STMT_RANGES_EXIST] = "SELECT 1 FROM report_ranges WHERE family = ?1 LIMIT 1",
+    [STMT_REPORT_META] = "SELECT version, origin, threat, severity, status, tlp, title "
+                         "FROM reports WHERE id = ?1",
+    [STMT_DATA_VERSION] = "PRAGMA data_version",
     [STMT_USER_BY_TOKEN] = "SELECT id, name, role FROM users WHERE token_hash = ?1",
+};
+
+/*
+ * Users recently authenticated, by token hash, so a busy client does not cost a query per
+ * request. Only successes are kept, so a token that fails always reaches the store and cannot
+ * fill the table; a slot is overwritten by the next hash that maps to it. An entry lives
+ * USER_TTL_MS at most, which bounds how long a change made outside this process (another
+ * `isx` command on the same database) can go unseen; changes made here clear the table.
+ */
+#define USER_SLOTS  64
+#define USER_TTL_MS 2000
+
+struct user_slot {
+    uint8_t hash[32];
+    struct isx_user user;
+    int64_t expires; /* monotonic ms; 0 = empty */
 };
 
 struct isx_store {
@@ -94,8 +126,14 @@ struct isx_store {
     sqlite3 *readers[READERS];
     sqlite3_stmt *stmts[READERS][STMT_COUNT];
     int reader_busy[READERS];
+    /* Per reader: report id -> what its lookup matches share (report_meta), valid while the
+     * reader's data_version is still `meta_version`. Only the reader's holder touches them. */
+    json_t *meta[READERS];
+    int64_t meta_version[READERS];
     pthread_mutex_t pool_lock;
     pthread_cond_t pool_cond;
+    pthread_mutex_t user_lock;
+    struct user_slot users[USER_SLOTS];
 };
 
 static int
@@ -201,6 +239,7 @@ isx_store_open(const char *path, int create, struct isx_store **out)
     pthread_mutex_init(&s->write_lock, NULL);
     pthread_mutex_init(&s->pool_lock, NULL);
     pthread_cond_init(&s->pool_cond, NULL);
+    pthread_mutex_init(&s->user_lock, NULL);
     if ((rc = open_conn(path, flags, &s->writer)) != 0)
         goto fail;
     if ((rc = exec(s->writer, "PRAGMA journal_mode = WAL")) != 0)
@@ -210,6 +249,11 @@ isx_store_open(const char *path, int create, struct isx_store **out)
     for (int i = 0; i < READERS; i++) {
         if ((rc = open_conn(path, SQLITE_OPEN_READONLY, &s->readers[i])) != 0)
             goto fail;
+        if ((s->meta[i] = json_object()) == NULL) {
+            rc = ISX_ENOMEM;
+            goto fail;
+        }
+        s->meta_version[i] = -1;
     }
     *out = s;
     return 0;
@@ -227,11 +271,14 @@ isx_store_close(struct isx_store *s)
         for (int j = 0; j < STMT_COUNT; j++)
             sqlite3_finalize(s->stmts[i][j]);
         sqlite3_close(s->readers[i]);
+        json_decref(s->meta[i]);
     }
     sqlite3_close(s->writer);
     pthread_mutex_destroy(&s->write_lock);
     pthread_mutex_destroy(&s->pool_lock);
     pthread_cond_destroy(&s->pool_cond);
+    pthread_mutex_destroy(&s->user_lock);
+    isx_memzero(s->users, sizeof(s->users));
     free(s);
 }
 
@@ -857,6 +904,60 @@ isx_store_count(struct isx_store *s, int64_t *count)
     return rc;
 }
 
+static int64_t
+monotonic_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The slot a token hash maps to; the hash is uniform, so its first bytes spread evenly. */
+static struct user_slot *
+user_slot(struct isx_store *s, const uint8_t token_hash[32])
+{
+    return &s->users[(token_hash[0] | (unsigned)token_hash[1] << 8) % USER_SLOTS];
+}
+
+/* A user known for this token hash and not yet expired: 1 and *out, else 0. */
+static int
+user_cached(struct isx_store *s, const uint8_t token_hash[32], struct isx_user *out)
+{
+    struct user_slot *e = user_slot(s, token_hash);
+    int64_t now = monotonic_ms();
+    int found = 0;
+
+    pthread_mutex_lock(&s->user_lock);
+    if (e->expires != 0 && now < e->expires && isx_memcmp_ct(e->hash, token_hash, 32) == 0) {
+        *out = e->user;
+        found = 1;
+    }
+    pthread_mutex_unlock(&s->user_lock);
+    return found;
+}
+
+static void
+user_remember(struct isx_store *s, const uint8_t token_hash[32], const struct isx_user *u)
+{
+    struct user_slot *e = user_slot(s, token_hash);
+
+    pthread_mutex_lock(&s->user_lock);
+    memcpy(e->hash, token_hash, 32);
+    e->user = *u;
+    e->expires = monotonic_ms() + USER_TTL_MS;
+    pthread_mutex_unlock(&s->user_lock);
+}
+
+/* Forgets every cached user, after a change to the users table. */
+static void
+users_forget(struct isx_store *s)
+{
+    pthread_mutex_lock(&s->user_lock);
+    isx_memzero(s->users, sizeof(s->users));
+    pthread_mutex_unlock(&s->user_lock);
+}
+
 int
 isx_store_user_add(struct isx_store *s, const char *name, enum isx_role role,
                    const uint8_t token_hash[32], const char *actor)
@@ -884,6 +985,9 @@ isx_store_user_add(struct isx_store *s, const char *name, enum isx_role role,
     rc = rc == SQLITE_DONE ? 0 : rc == SQLITE_CONSTRAINT ? ISX_EEXISTS : ISX_ESTORE;
 unlock:
     pthread_mutex_unlock(&s->write_lock);
+    /* A change to the users must show at once, whatever the cache remembers. */
+    if (rc == 0)
+        users_forget(s);
     return rc;
 }
 
@@ -894,6 +998,8 @@ isx_store_user_by_token(struct isx_store *s, const uint8_t token_hash[32], struc
     sqlite3_stmt *st;
     struct isx_user u = {0};
 
+    if (user_cached(s, token_hash, out))
+        return 0;
     reader_get(s, &slot);
     if ((st = reader_stmt(s, slot, STMT_USER_BY_TOKEN)) == NULL) {
         rc = ISX_ESTORE;
@@ -910,8 +1016,10 @@ isx_store_user_by_token(struct isx_store *s, const uint8_t token_hash[32], struc
         rc = rc == SQLITE_DONE ? ISX_EAUTH : ISX_ESTORE;
     }
     stmt_done(st);
-    if (rc == 0)
+    if (rc == 0) {
+        user_remember(s, token_hash, &u);
         *out = u;
+    }
 done:
     reader_put(s, slot);
     return rc;
@@ -1051,44 +1159,220 @@ done:
     return rc;
 }
 
+/* At most this many matches of each kind (exact, range) for one value. */
+#define MATCH_MAX 1000
+
+static int
+stmt_step_once(struct isx_store *s, int slot, enum reader_stmt id)
+{
+    sqlite3_stmt *st = reader_stmt(s, slot, id);
+    int rc;
+
+    if (st == NULL)
+        return ISX_ESTORE;
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : ISX_ESTORE;
+}
+
+/* Whether any range of this address family is stored: 1, 0, or negative ISX_E*. */
+static int
+ranges_exist(struct isx_store *s, int slot, int family)
+{
+    sqlite3_stmt *st = reader_stmt(s, slot, STMT_RANGES_EXIST);
+    int rc;
+
+    if (st == NULL)
+        return ISX_ESTORE;
+    sqlite3_bind_int(st, 1, family);
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : ISX_ESTORE;
+}
+
+/* A text column as a new JSON string (JSON null for SQL NULL); NULL when it is not UTF-8. */
+static json_t *
+column_json(sqlite3_stmt *st, int col)
+{
+    const char *v = (const char *)sqlite3_column_text(st, col);
+
+    return v != NULL ? json_stringn(v, (size_t)sqlite3_column_bytes(st, col)) : json_null();
+}
+
+/* Reports whose members one reader keeps at most; past that it starts over. */
+#define META_MAX 4096
+
 /*
- * Appends one match. A batch often hits the same report many times, so each report's title
- * is parsed once per call and shared through `titles` (report id -> parsed title).
+ * Starts using reader `slot`'s report cache in the current read transaction: the cache holds
+ * only while nothing was committed since it was filled, which `PRAGMA data_version` tells (it
+ * changes with every commit by any other connection, this process's writer or another
+ * process). Running it also starts the transaction's snapshot.
  */
 static int
-append_match(sqlite3_stmt *st, const char *match, json_t *titles, json_t *out)
+meta_check(struct isx_store *s, int slot)
 {
-    const char *id = (const char *)sqlite3_column_text(st, 0);
-    json_t *title = json_object_get(titles, id);
+    sqlite3_stmt *st = reader_stmt(s, slot, STMT_DATA_VERSION);
+    int64_t version;
+    int rc;
 
-    if (title == NULL) {
-        title = json_loads((const char *)sqlite3_column_text(st, 7), 0, NULL);
-        if (title == NULL || json_object_set_new(titles, id, title) != 0)
-            return ISX_ENOMEM;
+    if (st == NULL)
+        return ISX_ESTORE;
+    rc = sqlite3_step(st);
+    version = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW)
+        return ISX_ESTORE;
+    if (version != s->meta_version[slot] || json_object_size(s->meta[slot]) >= META_MAX) {
+        json_object_clear(s->meta[slot]);
+        s->meta_version[slot] = version;
     }
-    json_t *m =
-        json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?, s:s, s:O, s:s, s:s}", "id", id, "version",
-                  sqlite3_column_text(st, 1), "origin", sqlite3_column_text(st, 2), "threat",
-                  sqlite3_column_text(st, 3), "severity", sqlite3_column_text(st, 4), "status",
-                  sqlite3_column_text(st, 5), "tlp", sqlite3_column_text(st, 6), "title", title,
-                  "match", match, "indicator", sqlite3_column_text(st, 8));
+    return 0;
+}
 
-    return m != NULL && json_array_append_new(out, m) == 0 ? 0 : ISX_ENOMEM;
+/*
+ * The members every match of report `id` shares, in the order of the answer
+ * ({"id","version","origin","threat","severity","status","tlp","title"}), or JSON null when
+ * the report is gone; *out is borrowed from the reader's cache. The values go into the
+ * answers by reference, so a report's title is parsed once rather than once per match; the
+ * store never changes them, and neither may a caller.
+ */
+static int
+report_meta(struct isx_store *s, int slot, const char *id, json_t **out)
+{
+    sqlite3_stmt *st;
+    json_t *meta = json_object_get(s->meta[slot], id);
+    int rc;
+
+    if (meta != NULL) {
+        *out = meta;
+        return 0;
+    }
+    if ((st = reader_stmt(s, slot, STMT_REPORT_META)) == NULL)
+        return ISX_ESTORE;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        json_t *title = json_loads((const char *)sqlite3_column_text(st, 6), 0, NULL);
+        meta = json_object();
+        /* Any member that fails leaves the object short, and the check below refuses it. */
+        if (meta != NULL) {
+            json_object_set_new_nocheck(meta, "id", json_string(id));
+            json_object_set_new_nocheck(meta, "version", column_json(st, 0));
+            json_object_set_new_nocheck(meta, "origin", column_json(st, 1));
+            json_object_set_new_nocheck(meta, "threat", column_json(st, 2));
+            json_object_set_new_nocheck(meta, "severity", column_json(st, 3));
+            json_object_set_new_nocheck(meta, "status", column_json(st, 4));
+            json_object_set_new_nocheck(meta, "tlp", column_json(st, 5));
+            json_object_set_new_nocheck(meta, "title", title);
+            if (json_object_size(meta) != 8 || !json_is_string(json_object_get(meta, "tlp"))) {
+                json_decref(meta);
+                meta = NULL;
+            }
+        } else {
+            json_decref(title);
+        }
+        rc = meta != NULL ? 0 : ISX_ESTORE;
+    } else if (rc == SQLITE_DONE) {
+        meta = json_null(); /* an indicator row whose report is gone: no match, as a join */
+        rc = 0;
+    } else {
+        rc = ISX_ESTORE;
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (rc == 0 && json_object_set_new_nocheck(s->meta[slot], id, meta) != 0)
+        rc = ISX_ENOMEM;
+    if (rc == 0)
+        *out = meta;
+    return rc;
+}
+
+/* Whether the caller may see a report: TLP:RED only when `include_red`. */
+static int
+meta_visible(const json_t *meta, int include_red)
+{
+    return json_is_object(meta) &&
+           (include_red || strcmp(json_string_value(json_object_get(meta, "tlp")), "red") != 0);
+}
+
+/* Appends one match: the report's shared members, then how it matched and on what. */
+static int
+add_match(json_t *meta, json_t *match, sqlite3_stmt *st, json_t *found)
+{
+    json_t *m = json_object(), *v;
+    json_t *indicator = column_json(st, 1);
+    const char *key;
+    int rc = ISX_ENOMEM;
+
+    if (m == NULL || indicator == NULL || json_is_null(indicator))
+        goto done;
+    json_object_foreach(meta, key, v)
+    {
+        if (json_object_set_nocheck(m, key, v) != 0)
+            goto done;
+    }
+    if (json_object_set_nocheck(m, "match", match) != 0 ||
+        json_object_set_new_nocheck(m, "indicator", indicator) != 0)
+        goto done;
+    indicator = NULL;
+    rc = json_array_append_new(found, m) == 0 ? 0 : ISX_ENOMEM;
+    m = NULL;
+done:
+    json_decref(indicator);
+    json_decref(m);
+    return rc;
+}
+
+/* Steps a bound lookup statement (report_id, value) and appends what the caller may see. */
+static int
+collect(struct isx_store *s, int slot, sqlite3_stmt *st, json_t *match, int include_red,
+        json_t *found)
+{
+    size_t visible = 0;
+    int rc = 0, step = SQLITE_DONE;
+
+    while (visible < MATCH_MAX && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        json_t *meta = NULL;
+        if ((rc = report_meta(s, slot, (const char *)sqlite3_column_text(st, 0), &meta)) != 0)
+            break;
+        if (!meta_visible(meta, include_red))
+            continue;
+        if ((rc = add_match(meta, match, st, found)) != 0)
+            break;
+        visible++;
+    }
+    if (rc == 0 && visible < MATCH_MAX && step != SQLITE_DONE)
+        rc = ISX_ESTORE;
+    sqlite3_reset(st);
+    return rc;
 }
 
 int
 isx_store_lookup(struct isx_store *s, const struct isx_lookup_key *keys, size_t n, int include_red,
                  json_t **results)
 {
-    int slot, rc = ISX_ESTORE;
-    sqlite3_stmt *exact, *range;
-    json_t *all = json_array(), *titles = json_object();
+    int slot, rc = ISX_ENOMEM, in_txn = 0;
+    int ranges[2] = {-1, -1}; /* per family (4, 6): whether any exist; -1 not asked yet */
+    sqlite3 *db = reader_get(s, &slot);
+    sqlite3_stmt *exact = reader_stmt(s, slot, STMT_LOOKUP_EXACT);
+    sqlite3_stmt *range = reader_stmt(s, slot, STMT_LOOKUP_RANGE);
+    json_t *all = json_array();
+    json_t *m_exact = json_string("exact"), *m_range = json_string("range");
 
-    reader_get(s, &slot);
-    exact = reader_stmt(s, slot, STMT_LOOKUP_EXACT);
-    range = reader_stmt(s, slot, STMT_LOOKUP_RANGE);
-    if (all == NULL || titles == NULL || exact == NULL || range == NULL)
+    if (all == NULL || m_exact == NULL || m_range == NULL)
         goto done;
+    rc = ISX_ESTORE;
+    if (exact == NULL || range == NULL)
+        goto done;
+    /* One read transaction for the whole call: one snapshot, and the locks are taken once
+     * rather than once per statement. */
+    if (n > 0) {
+        if ((rc = stmt_step_once(s, slot, STMT_BEGIN)) != 0)
+            goto done;
+        in_txn = 1;
+        if ((rc = meta_check(s, slot)) != 0)
+            goto done;
+    }
     for (size_t k = 0; k < n; k++) {
         json_t *found = json_array();
         if (found == NULL || json_array_append_new(all, found) != 0) {
@@ -1097,41 +1381,43 @@ isx_store_lookup(struct isx_store *s, const struct isx_lookup_key *keys, size_t 
         }
         sqlite3_bind_text(exact, 1, keys[k].value, -1, SQLITE_STATIC);
         sqlite3_bind_text(exact, 2, keys[k].type, -1, SQLITE_STATIC);
-        sqlite3_bind_int(exact, 3, include_red ? 1 : 0);
-        while ((rc = sqlite3_step(exact)) == SQLITE_ROW) {
-            if (append_match(exact, "exact", titles, found) != 0)
-                break;
-        }
-        sqlite3_reset(exact);
-        if (rc != SQLITE_DONE) {
-            rc = ISX_ESTORE;
+        if ((rc = collect(s, slot, exact, m_exact, include_red, found)) != 0)
+            goto done;
+        if (keys[k].family != 4 && keys[k].family != 6)
+            continue;
+        /* Most nodes hold few ranges or none; asking once per call spares every address a
+         * range query that finds nothing. */
+        int *known = &ranges[keys[k].family == 4 ? 0 : 1];
+        if (*known < 0 && (*known = ranges_exist(s, slot, keys[k].family)) < 0) {
+            rc = *known;
             goto done;
         }
-        if (keys[k].family == 0)
+        if (*known == 0)
             continue;
         sqlite3_bind_int(range, 1, keys[k].family);
         sqlite3_bind_blob(range, 2, keys[k].addr, keys[k].family == 4 ? 4 : 16, SQLITE_STATIC);
-        sqlite3_bind_int(range, 3, include_red ? 1 : 0);
-        while ((rc = sqlite3_step(range)) == SQLITE_ROW) {
-            if (append_match(range, "range", titles, found) != 0)
-                break;
-        }
-        sqlite3_reset(range);
-        if (rc != SQLITE_DONE) {
-            rc = ISX_ESTORE;
+        if ((rc = collect(s, slot, range, m_range, include_red, found)) != 0)
             goto done;
-        }
     }
     rc = 0;
-    *results = all;
-    all = NULL;
 done:
     if (exact != NULL)
         stmt_done(exact);
     if (range != NULL)
         stmt_done(range);
+    if (in_txn && stmt_step_once(s, slot, STMT_COMMIT) != 0 && rc == 0)
+        rc = ISX_ESTORE;
+    /* A reader must never keep a transaction open: it would pin its snapshot and stop the
+     * write-ahead log from being checkpointed. */
+    if (!sqlite3_get_autocommit(db))
+        exec(db, "ROLLBACK");
     reader_put(s, slot);
+    if (rc == 0) {
+        *results = all;
+        all = NULL;
+    }
     json_decref(all);
-    json_decref(titles);
+    json_decref(m_exact);
+    json_decref(m_range);
     return rc;
 }
