@@ -19,6 +19,9 @@
 #include <jansson.h>
 
 #include "harness.h"
+#include "isx/hash.h"
+#include "isx/object.h"
+#include "isx/sign.h"
 
 static struct testnode node;
 
@@ -291,6 +294,56 @@ test_markings_per_role(void **state)
     free(red);
 }
 
+/*
+ * Another party's report is stored only when its marking names this node's party: the node
+ * learns RU's key from RU's directory entry, then RU's reports arrive for CN or for others.
+ */
+static void
+test_markings_per_party(void **state)
+{
+    struct isx_sign_key *k = NULL;
+    struct isx_signer *ru = NULL;
+    uint8_t pk[32];
+    char pk64[64], body[512], *text;
+    struct isx_object *o = NULL;
+
+    (void)state;
+    assert_int_equal(isx_sign_key_generate(&k), 0);
+    isx_sign_key_public(k, pk);
+    assert_int_equal(isx_signer_local(k, "isx-ru", &ru), 0);
+    isx_base64_encode(pk, sizeof(pk), pk64);
+    snprintf(body, sizeof(body),
+             "{\"code\":\"RU\",\"name\":{\"en\":\"Russian Federation\"},\"keys\":[{\"suite\":"
+             "\"ed25519\",\"key\":\"%s\",\"public\":\"%s\"}]}",
+             isx_signer_key_id(ru), pk64);
+    json_decref(call("PUT", "/api/v1/parties/RU", NULL, body, 200));
+
+    static const char *const to[] = {"[\"KZ\"]", "[\"CN\",\"KZ\"]"};
+    for (int i = 0; i < 2; i++) {
+        char marking[64];
+        snprintf(marking, sizeof(marking), "{\"tlp\":\"amber\",\"to\":%s}", to[i]);
+        assert_int_equal(isx_object_new("report", NULL, "RU", json_loads(marking, 0, NULL),
+                                        json_pack("{s:s, s:{s:s}, s:[]}", "threat", "T2", "title",
+                                                  "ru", "Сообщение", "indicators"),
+                                        NULL, &o),
+                         0);
+        assert_int_equal(isx_object_sign(o, ru), 0);
+        text = json_dumps(o->env, JSON_COMPACT);
+        if (i == 0) {
+            expect_problem("POST", "/api/v1/objects", text, 403, "MARKING", "marking.to");
+        } else {
+            json_decref(call("POST", "/api/v1/objects", NULL, text, 201));
+            json_t *r = call("GET", "/api/v1/reports?party=RU", NULL, NULL, 200);
+            assert_int_equal(json_array_size(json_object_get(r, "items")), 1);
+            json_decref(r);
+        }
+        free(text);
+        isx_object_free(o);
+        o = NULL;
+    }
+    isx_signer_free(ru);
+}
+
 /* Posts reports until stopped; records the ids acknowledged with 201. */
 struct ingest {
     volatile int stop;
@@ -362,6 +415,7 @@ main(void)
         cmocka_unit_test(test_filters_and_pages),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_markings_per_role),
+        cmocka_unit_test(test_markings_per_party),
         cmocka_unit_test(test_kill9_loses_no_acknowledged_report),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
