@@ -5,7 +5,7 @@ set -eu
 
 PACKAGES="build-essential cmake pkg-config curl ca-certificates
 libsodium-dev libjansson-dev libmicrohttpd-dev libsqlite3-dev libcurl4-openssl-dev
-libcmocka-dev libidn2-dev libssl-dev libpq-dev"
+libcmocka-dev libidn2-dev libssl-dev libpq-dev sqlite3"
 
 missing=""
 for p in $PACKAGES; do

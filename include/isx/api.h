@@ -40,6 +40,12 @@ int isx__api_report_list(struct isx_http_req *req);
 int isx__api_report_get(struct isx_http_req *req);
 int isx__api_report_update(struct isx_http_req *req);
 int isx__api_indicator_lookup(struct isx_http_req *req);
+int isx__api_log_state(struct isx_http_req *req);
+int isx__api_log_checkpoint(struct isx_http_req *req);
+int isx__api_log_checkpoint_issue(struct isx_http_req *req);
+int isx__api_log_inclusion(struct isx_http_req *req);
+int isx__api_log_consistency(struct isx_http_req *req);
+int isx__api_object_log(struct isx_http_req *req);
 int isx__api_indicator_lookup_batch(struct isx_http_req *req);
 int isx__api_user_create(struct isx_http_req *req);
 

@@ -28,6 +28,7 @@ struct isx_config {
     unsigned threads;                      /* [http] threads = 4 */
     int log_requests;                      /* [http] log_requests = yes */
     int signer_process;                    /* [security] signer_process = yes */
+    unsigned checkpoint_interval; /* [log] checkpoint_interval = 60 (seconds; 0: on demand) */
     char secret_labels[ISX_CONFIG_LABELS][ISX_CONFIG_LABEL_MAX]; /* [marking] secret_labels */
     size_t nsecret_labels;
 };

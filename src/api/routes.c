@@ -49,6 +49,15 @@ static const struct isx_route routes[] = {
     {"POST", "/api/v1/indicators/lookup", isx__api_indicator_lookup_batch, ISX_ROLES_READ,
      "indicator.lookup_batch"},
 
+    /* The transparency log (issue 4). */
+    {"GET", "/api/v1/log", isx__api_log_state, ISX_ROLES_READ, "log.state"},
+    {"GET", "/api/v1/log/checkpoint", isx__api_log_checkpoint, ISX_ROLES_READ, "log.checkpoint"},
+    {"POST", "/api/v1/log/checkpoint", isx__api_log_checkpoint_issue, ISX_ROLES_ADMIN,
+     "log.checkpoint_issue"},
+    {"GET", "/api/v1/log/inclusion", isx__api_log_inclusion, ISX_ROLES_READ, "log.inclusion"},
+    {"GET", "/api/v1/log/consistency", isx__api_log_consistency, ISX_ROLES_READ, "log.consistency"},
+    {"GET", "/api/v1/objects/{id}/log", isx__api_object_log, ISX_ROLES_READ, "object.log"},
+
     /* Objects of any type. */
     {"GET", "/api/v1/objects/{id}", isx__api_object_get, ISX_ROLES_READ, "object.get"},
     {"GET", "/api/v1/objects/{id}/versions", isx__api_object_versions, ISX_ROLES_READ,

@@ -10,7 +10,7 @@
 #include "isx/config.h"
 #include "isx/taxonomy.h"
 
-enum kind { K_STRING, K_PATH, K_PARTY, K_PORT, K_SIZE, K_THREADS, K_BOOL, K_LABELS };
+enum kind { K_STRING, K_PATH, K_PARTY, K_PORT, K_SIZE, K_THREADS, K_BOOL, K_LABELS, K_SECONDS };
 
 struct key {
     const char *section;
@@ -35,6 +35,7 @@ static const struct key keys[] = {
     {"http", "log_requests", K_BOOL, F(log_requests)},
     {"security", "signer_process", K_BOOL, F(signer_process)},
     {"marking", "secret_labels", K_LABELS, 0, 0},
+    {"log", "checkpoint_interval", K_SECONDS, F(checkpoint_interval)},
 };
 
 void
@@ -52,6 +53,7 @@ isx_config_defaults(struct isx_config *cfg)
     cfg->threads = 4;
     cfg->log_requests = 1;
     cfg->signer_process = 1;
+    cfg->checkpoint_interval = 60;
 }
 
 static char *
@@ -156,6 +158,11 @@ apply(struct isx_config *cfg, const struct key *k, char *v)
         return 0;
     case K_LABELS:
         return set_labels(cfg, v);
+    case K_SECONDS:
+        if (parse_uint(v, 86400, &n) != 0)
+            return ISX_EINVAL;
+        cfg->checkpoint_interval = (unsigned)n;
+        return 0;
     }
     return ISX_EINVAL;
 }
@@ -229,12 +236,15 @@ isx_config_format(const struct isx_config *cfg, struct isx_buf *out)
                             "[node]\nparty = %s\nname = %s\ndatabase = %s\nsigning_key = %s\n"
                             "box_key = %s\n\n[http]\nlisten = %s\nport = %u\nmax_body = %zu\n"
                             "threads = %u\nlog_requests = %s\n\n[security]\n"
-                            "signer_process = %s\n\n[marking]\n# Extra state-secret labels, "
+                            "signer_process = %s\n\n[log]\n# Seconds between checkpoints of the "
+                            "transparency log (0: only on demand).\ncheckpoint_interval = %u\n\n"
+                            "[marking]\n# Extra state-secret labels, "
                             "comma-separated (the Art. 6.2 labels are built in).\n"
                             "secret_labels =",
                             cfg->party, cfg->name, cfg->database, cfg->signing_key, cfg->box_key,
                             cfg->listen, cfg->port, cfg->max_body, cfg->threads,
-                            cfg->log_requests ? "yes" : "no", cfg->signer_process ? "yes" : "no");
+                            cfg->log_requests ? "yes" : "no", cfg->signer_process ? "yes" : "no",
+                            cfg->checkpoint_interval);
     for (size_t i = 0; rc == 0 && i < cfg->nsecret_labels; i++)
         rc = isx_buf_printf(out, "%s %s", i ? "," : "", cfg->secret_labels[i]);
     if (rc == 0)

@@ -14,6 +14,7 @@
 #include "isx/hash.h"
 #include "isx/http.h"
 #include "isx/i18n.h"
+#include "isx/log.h"
 #include "isx/node.h"
 #include "isx/timeutil.h"
 
@@ -127,11 +128,19 @@ main(int argc, char **argv)
     printf("isxd listening on http://%s:%u/\n", hc.address, isx_http_port(srv));
     fflush(stdout);
 
+    /* A checkpoint now, so the log is signed from the first minute, then on the timer. */
+    struct isx_log_timer *timer = NULL;
+    isx_log_checkpoint(node, 0, NULL);
+    if (node->cfg.checkpoint_interval > 0 &&
+        isx_log_timer_start(node, node->cfg.checkpoint_interval, &timer) != 0)
+        log_line("warning", "checkpoint timer not started");
+
     int sig;
     sigwait(&stopset, &sig);
 
     log_line("stopping", NULL);
     isx_http_stop(srv);
+    isx_log_timer_stop(timer);
     isx_node_free(node);
     log_line("stopped", NULL);
     return 0;

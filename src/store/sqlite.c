@@ -16,6 +16,7 @@
 #include "isx/hash.h"
 #include "isx/i18n.h"
 #include "isx/indicator.h"
+#include "isx/merkle.h"
 #include "isx/report.h"
 #include "isx/store.h"
 #include "isx/timeutil.h"
@@ -68,6 +69,13 @@ static const char *const migrations[] = {
     "  type TEXT NOT NULL, value TEXT NOT NULL);"
     "CREATE INDEX report_ranges_lo ON report_ranges(family, lo);"
     "CREATE INDEX report_ranges_report ON report_ranges(report_id);",
+    /* 3: the transparency log (issue 4). Nodes of the Merkle tree by (level, index); leaf i
+     * is the object with seq i + 1. Checkpoints are kept forever, by the size they cover. */
+    "CREATE TABLE log_nodes ("
+    "  level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL,"
+    "  PRIMARY KEY (level, idx)) WITHOUT ROWID;"
+    "CREATE TABLE checkpoints ("
+    "  size INTEGER PRIMARY KEY, note TEXT NOT NULL, issued_at TEXT NOT NULL);",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -82,6 +90,7 @@ enum reader_stmt {
     STMT_REPORT_META,
     STMT_DATA_VERSION,
     STMT_USER_BY_TOKEN,
+    STMT_LOG_GET,
     STMT_COUNT
 };
 
@@ -102,6 +111,7 @@ static const char *const reader_sql[STMT_COUNT] = {
                          "FROM reports WHERE id = ?1",
     [STMT_DATA_VERSION] = "PRAGMA data_version",
     [STMT_USER_BY_TOKEN] = "SELECT id, name, role FROM users WHERE token_hash = ?1",
+    [STMT_LOG_GET] = "SELECT hash FROM log_nodes WHERE level = ?1 AND idx = ?2",
 };
 
 /*
@@ -196,6 +206,8 @@ migrate(sqlite3 *db)
     return 0;
 }
 
+static int log_backfill(sqlite3 *db);
+
 static pthread_once_t sqlite_once = PTHREAD_ONCE_INIT;
 
 /*
@@ -245,6 +257,8 @@ isx_store_open(const char *path, int create, struct isx_store **out)
     if ((rc = exec(s->writer, "PRAGMA journal_mode = WAL")) != 0)
         goto fail;
     if ((rc = migrate(s->writer)) != 0)
+        goto fail;
+    if ((rc = log_backfill(s->writer)) != 0)
         goto fail;
     for (int i = 0; i < READERS; i++) {
         if ((rc = open_conn(path, SQLITE_OPEN_READONLY, &s->readers[i])) != 0)
@@ -612,6 +626,123 @@ hash_known(sqlite3 *db, const uint8_t hash[32])
     return found;
 }
 
+/* The writer's view of the log while appending: both statements prepared once per append. */
+struct log_writer {
+    sqlite3_stmt *get;
+    sqlite3_stmt *put;
+};
+
+static int
+writer_get(void *ctx, unsigned level, uint64_t index, uint8_t out[32])
+{
+    struct log_writer *w = ctx;
+    int rc;
+
+    sqlite3_bind_int(w->get, 1, (int)level);
+    sqlite3_bind_int64(w->get, 2, (sqlite3_int64)index);
+    rc = sqlite3_step(w->get);
+    if (rc == SQLITE_ROW && sqlite3_column_bytes(w->get, 0) == 32)
+        memcpy(out, sqlite3_column_blob(w->get, 0), 32);
+    sqlite3_reset(w->get);
+    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? ISX_ENOTFOUND : ISX_ESTORE;
+}
+
+static int
+writer_put(void *ctx, unsigned level, uint64_t index, const uint8_t hash[32])
+{
+    struct log_writer *w = ctx;
+    int rc;
+
+    sqlite3_bind_int(w->put, 1, (int)level);
+    sqlite3_bind_int64(w->put, 2, (sqlite3_int64)index);
+    sqlite3_bind_blob(w->put, 3, hash, 32, SQLITE_STATIC);
+    rc = sqlite3_step(w->put);
+    sqlite3_reset(w->put);
+    return rc == SQLITE_DONE ? 0 : ISX_ESTORE;
+}
+
+static int
+log_size_on(sqlite3 *db, uint64_t *size)
+{
+    sqlite3_stmt *st;
+    int rc = ISX_ESTORE;
+
+    if (sqlite3_prepare_v2(db, "SELECT coalesce(max(idx) + 1, 0) FROM log_nodes WHERE level = 0",
+                           -1, &st, NULL) != SQLITE_OK)
+        return ISX_ESTORE;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *size = (uint64_t)sqlite3_column_int64(st, 0);
+        rc = 0;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/*
+ * Appends the leaf of the object stored at `seq`. Leaf i is seq i + 1, always: a log whose
+ * size disagrees with the object's position has been tampered with, and the write is refused.
+ */
+static int
+log_append(sqlite3 *db, int64_t seq, const uint8_t object_hash[32])
+{
+    struct log_writer w = {NULL, NULL};
+    uint8_t leaf[32];
+    uint64_t size;
+    int rc;
+
+    if ((rc = log_size_on(db, &size)) != 0)
+        return rc;
+    if (size != (uint64_t)(seq - 1))
+        return ISX_ESTORE;
+    if (sqlite3_prepare_v2(db, "SELECT hash FROM log_nodes WHERE level = ?1 AND idx = ?2", -1,
+                           &w.get, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, "INSERT INTO log_nodes (level, idx, hash) VALUES (?1, ?2, ?3)", -1,
+                           &w.put, NULL) != SQLITE_OK) {
+        rc = ISX_ESTORE;
+        goto done;
+    }
+    isx_merkle_leaf_hash(object_hash, 32, leaf);
+    rc = isx_merkle_append(size, leaf, writer_get, &w, writer_put, &w);
+done:
+    sqlite3_finalize(w.get);
+    sqlite3_finalize(w.put);
+    return rc;
+}
+
+/* Logs objects stored before the log existed (a database from before migration 3). */
+static int
+log_backfill(sqlite3 *db)
+{
+    sqlite3_stmt *st = NULL;
+    uint64_t size;
+    int rc;
+
+    if ((rc = log_size_on(db, &size)) != 0)
+        return rc;
+    if ((rc = exec(db, "BEGIN IMMEDIATE")) != 0)
+        return rc;
+    if (sqlite3_prepare_v2(db, "SELECT seq, hash FROM objects WHERE seq > ?1 ORDER BY seq", -1, &st,
+                           NULL) != SQLITE_OK) {
+        rc = ISX_ESTORE;
+        goto fail;
+    }
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if ((rc = log_append(db, sqlite3_column_int64(st, 0), sqlite3_column_blob(st, 1))) != 0)
+            goto fail;
+    }
+    if (rc != SQLITE_DONE) {
+        rc = ISX_ESTORE;
+        goto fail;
+    }
+    sqlite3_finalize(st);
+    return exec(db, "COMMIT");
+fail:
+    sqlite3_finalize(st);
+    exec(db, "ROLLBACK");
+    return rc;
+}
+
 int
 isx_store_put(struct isx_store *s, const struct isx_object *o, const struct isx_change *change,
               const char *expect_version, int must_be_new)
@@ -649,6 +780,9 @@ isx_store_put(struct isx_store *s, const struct isx_object *o, const struct isx_
                   cp)) != 0)
         goto rollback;
     if ((rc = project(s->writer, o, seq)) != 0)
+        goto rollback;
+    /* The log entry commits with the object or not at all. */
+    if ((rc = log_append(s->writer, seq, o->hash)) != 0)
         goto rollback;
     rc = exec(s->writer, "COMMIT");
     if (rc == 0)
@@ -1419,5 +1553,210 @@ done:
     json_decref(all);
     json_decref(m_exact);
     json_decref(m_range);
+    return rc;
+}
+
+int
+isx_store_log_size(struct isx_store *s, uint64_t *size)
+{
+    int slot, rc;
+    sqlite3 *db = reader_get(s, &slot);
+
+    rc = log_size_on(db, size);
+    reader_put(s, slot);
+    return rc;
+}
+
+int
+isx_store_log_get(void *ctx, unsigned level, uint64_t index, uint8_t out[32])
+{
+    struct isx_store *s = ctx;
+    int slot, rc;
+    sqlite3_stmt *st;
+
+    reader_get(s, &slot);
+    if ((st = reader_stmt(s, slot, STMT_LOG_GET)) == NULL) {
+        rc = ISX_ESTORE;
+        goto done;
+    }
+    sqlite3_bind_int(st, 1, (int)level);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)index);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 32) {
+        memcpy(out, sqlite3_column_blob(st, 0), 32);
+        rc = 0;
+    } else {
+        rc = rc == SQLITE_DONE ? ISX_ENOTFOUND : ISX_ESTORE;
+    }
+    stmt_done(st);
+done:
+    reader_put(s, slot);
+    return rc;
+}
+
+static int
+index_query(struct isx_store *s, const char *sql, const void *key, int keylen, uint64_t *index,
+            uint8_t hash[32])
+{
+    int slot, rc;
+    sqlite3 *db = reader_get(s, &slot);
+    sqlite3_stmt *st;
+
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+        rc = ISX_ESTORE;
+        goto done;
+    }
+    if (keylen < 0)
+        bind_text(st, 1, key);
+    else
+        sqlite3_bind_blob(st, 1, key, keylen, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *index = (uint64_t)(sqlite3_column_int64(st, 0) - 1);
+        if (hash != NULL && sqlite3_column_bytes(st, 1) == 32)
+            memcpy(hash, sqlite3_column_blob(st, 1), 32);
+        rc = 0;
+    } else {
+        rc = rc == SQLITE_DONE ? ISX_ENOTFOUND : ISX_ESTORE;
+    }
+    sqlite3_finalize(st);
+done:
+    reader_put(s, slot);
+    return rc;
+}
+
+int
+isx_store_log_index_of_hash(struct isx_store *s, const uint8_t hash[32], uint64_t *index)
+{
+    return index_query(s, "SELECT seq, hash FROM objects WHERE hash = ?1", hash, 32, index, NULL);
+}
+
+int
+isx_store_log_index_of_id(struct isx_store *s, const char *id, uint64_t *index, uint8_t hash[32])
+{
+    return index_query(s,
+                       "SELECT o.seq, o.hash FROM heads h JOIN objects o ON o.seq = h.object_seq "
+                       "WHERE h.id = ?1",
+                       id, -1, index, hash);
+}
+
+int
+isx_store_checkpoint_add(struct isx_store *s, uint64_t size, const char *note)
+{
+    char sizetext[24], now[ISX_TIME_LEN + 1];
+    int rc;
+
+    snprintf(sizetext, sizeof(sizetext), "%llu", (unsigned long long)size);
+    isx_time_format(isx_time_now_ms(), now);
+    const char *p[] = {sizetext, note, now};
+    pthread_mutex_lock(&s->write_lock);
+    rc =
+        run(s->writer, "INSERT INTO checkpoints (size, note, issued_at) VALUES (?1, ?2, ?3)", 3, p);
+    pthread_mutex_unlock(&s->write_lock);
+    return rc;
+}
+
+static int
+checkpoint_query(struct isx_store *s, const char *sql, uint64_t arg, char **note,
+                 uint64_t *got_size)
+{
+    int slot, rc;
+    sqlite3 *db = reader_get(s, &slot);
+    sqlite3_stmt *st;
+
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+        rc = ISX_ESTORE;
+        goto done;
+    }
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)arg);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *got_size = (uint64_t)sqlite3_column_int64(st, 0);
+        *note = strdup((const char *)sqlite3_column_text(st, 1));
+        rc = *note != NULL ? 0 : ISX_ENOMEM;
+    } else {
+        rc = rc == SQLITE_DONE ? ISX_ENOTFOUND : ISX_ESTORE;
+    }
+    sqlite3_finalize(st);
+done:
+    reader_put(s, slot);
+    return rc;
+}
+
+int
+isx_store_checkpoint_get(struct isx_store *s, uint64_t size, char **note, uint64_t *got_size)
+{
+    if (size == 0)
+        return checkpoint_query(s,
+                                "SELECT size, note FROM checkpoints WHERE ?1 = 0 "
+                                "ORDER BY size DESC LIMIT 1",
+                                0, note, got_size);
+    return checkpoint_query(s, "SELECT size, note FROM checkpoints WHERE size = ?1", size, note,
+                            got_size);
+}
+
+int
+isx_store_checkpoint_covering(struct isx_store *s, uint64_t index, char **note, uint64_t *got_size)
+{
+    return checkpoint_query(s,
+                            "SELECT size, note FROM checkpoints WHERE size > ?1 "
+                            "ORDER BY size LIMIT 1",
+                            index, note, got_size);
+}
+
+int
+isx_store_objects_scan(struct isx_store *s, isx_store_object_fn fn, void *ctx)
+{
+    int slot, rc;
+    sqlite3 *db = reader_get(s, &slot);
+    sqlite3_stmt *st;
+
+    if (sqlite3_prepare_v2(db, "SELECT seq, hash, canonical FROM objects ORDER BY seq", -1, &st,
+                           NULL) != SQLITE_OK) {
+        rc = ISX_ESTORE;
+        goto done;
+    }
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        uint8_t hash[32] = {0};
+        if (sqlite3_column_bytes(st, 1) == 32)
+            memcpy(hash, sqlite3_column_blob(st, 1), 32);
+        if ((rc = fn(ctx, sqlite3_column_int64(st, 0), hash, sqlite3_column_blob(st, 2),
+                     (size_t)sqlite3_column_bytes(st, 2))) != 0)
+            break;
+    }
+    if (rc == SQLITE_DONE)
+        rc = 0;
+    else if (rc > 0)
+        rc = ISX_ESTORE;
+    sqlite3_finalize(st);
+done:
+    reader_put(s, slot);
+    return rc;
+}
+
+int
+isx_store_checkpoints_scan(struct isx_store *s, isx_store_checkpoint_fn fn, void *ctx)
+{
+    int slot, rc;
+    sqlite3 *db = reader_get(s, &slot);
+    sqlite3_stmt *st;
+
+    if (sqlite3_prepare_v2(db, "SELECT size, note FROM checkpoints ORDER BY size", -1, &st, NULL) !=
+        SQLITE_OK) {
+        rc = ISX_ESTORE;
+        goto done;
+    }
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if ((rc = fn(ctx, (uint64_t)sqlite3_column_int64(st, 0),
+                     (const char *)sqlite3_column_text(st, 1))) != 0)
+            break;
+    }
+    if (rc == SQLITE_DONE)
+        rc = 0;
+    else if (rc > 0)
+        rc = ISX_ESTORE;
+    sqlite3_finalize(st);
+done:
+    reader_put(s, slot);
     return rc;
 }
