@@ -1049,8 +1049,12 @@ test_request_log(void **state)
     assert_int_equal(r.status, 200);
     isx_buf_free(&r.body);
     isx_http_stop(s);
-    /* Stopping releases every descriptor: listener, epoll sets, wake-up channels. */
-    assert_int_equal(open_fds(), fds);
+    /*
+     * Stopping releases every descriptor: listener, epoll sets, wake-up channels. Sockets of
+     * the previous test's server may still have been closing when `fds` was counted, so the
+     * count may fall below it; it must never end above it.
+     */
+    assert_true(open_fds() <= fds);
 
     fflush(stderr);
     dup2(saved, STDERR_FILENO);
