@@ -322,6 +322,7 @@ struct audit {
     struct memtree tree;
     uint64_t objects; /* leaves recomputed so far */
     int64_t expect_seq;
+    uint64_t checkpoints; /* checkpoints examined */
     json_t *findings;
     json_t *stored_leaves; /* hex of stored leaf -> index, for telling reorders apart */
 };
@@ -344,7 +345,7 @@ audit_object(void *ctx, int64_t seq, const uint8_t stored_hash[32], const void *
 
     /* Acceptance order is dense: a missing sequence number is a removed object. */
     for (; a->expect_seq < seq; a->expect_seq++) {
-        snprintf(detail, sizeof(detail), "no object at position %lld", (long long)a->expect_seq);
+        snprintf(detail, sizeof(detail), "no object at entry %lld", (long long)(a->expect_seq - 1));
         finding(a, "removed", "index", (uint64_t)(a->expect_seq - 1), detail);
     }
     a->expect_seq = seq + 1;
@@ -355,9 +356,13 @@ audit_object(void *ctx, int64_t seq, const uint8_t stored_hash[32], const void *
         finding(a, "changed", "index", (uint64_t)(seq - 1), detail);
     }
     isx_merkle_leaf_hash(computed, 32, leaf);
-    if (isx_store_log_get(a->n->store, 0, (uint64_t)(seq - 1), stored_leaf) == 0 &&
-        isx_memcmp_ct(leaf, stored_leaf, 32) != 0 &&
-        isx_memcmp_ct(computed, stored_hash, 32) == 0) {
+    rc = isx_store_log_get(a->n->store, 0, (uint64_t)(seq - 1), stored_leaf);
+    if (rc == ISX_ENOTFOUND) {
+        finding(a, "extra", "index", (uint64_t)(seq - 1), "an object the log has no entry for");
+    } else if (rc != 0) {
+        return rc;
+    } else if (isx_memcmp_ct(leaf, stored_leaf, 32) != 0 &&
+               isx_memcmp_ct(computed, stored_hash, 32) == 0) {
         isx_hex_encode(leaf, 32, hex);
         json_t *where = json_object_get(a->stored_leaves, hex);
         if (where != NULL)
@@ -384,6 +389,7 @@ audit_checkpoint(void *ctx, uint64_t size, const char *note)
     uint8_t root[32];
     char detail[160];
 
+    a->checkpoints++;
     isx_note_verifier_init(a->n->cfg.name, ISX_NOTE_ED25519, a->n->sign_pk, &key);
     if (isx_checkpoint_open(note, strlen(note), &key, 1, &cp, &res) != 0) {
         finding(a, "checkpoint", "size", size, "the signature does not verify");
@@ -427,14 +433,15 @@ isx_log_audit(struct isx_node *n, json_t **report)
     }
     if ((rc = isx_store_objects_scan(n->store, audit_object, &a)) != 0)
         goto done;
-    /* Leaves beyond the last object: objects removed from the end. */
-    for (uint64_t i = a.objects; i < leaves; i++)
+    /* Leaves beyond the last stored object: objects removed from the end. (Gaps in the
+     * middle were reported while scanning.) */
+    for (uint64_t i = (uint64_t)(a.expect_seq - 1); i < leaves; i++)
         finding(&a, "removed", "index", i, "the log has an entry with no object");
     if ((rc = isx_store_checkpoints_scan(n->store, audit_checkpoint, &a)) != 0)
         goto done;
-    *report = json_pack("{s:I, s:I, s:b, s:O}", "objects", (json_int_t)a.objects, "leaves",
-                        (json_int_t)leaves, "ok", json_array_size(a.findings) == 0, "findings",
-                        a.findings);
+    *report = json_pack("{s:I, s:I, s:I, s:b, s:O}", "objects", (json_int_t)a.objects, "leaves",
+                        (json_int_t)leaves, "checkpoints", (json_int_t)a.checkpoints, "ok",
+                        json_array_size(a.findings) == 0, "findings", a.findings);
     rc = *report != NULL ? 0 : ISX_ENOMEM;
 done:
     for (int i = 0; i < 64; i++)

@@ -3,6 +3,7 @@
  * signature verification. An imported object is stored only when a signature made by a key
  * the node knows for its origin verifies (the originator's signature travels intact).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "isx/api.h"
@@ -22,6 +23,27 @@ id_param(struct isx_http_req *req, const char **id)
     return 0;
 }
 
+/*
+ * Every object's page says where it sits in the transparency log and which checkpoint first
+ * covers it (GET /api/v1/objects/{id}/log has the signed note itself).
+ */
+static void
+log_headers(struct isx_http_req *req, const struct isx_object *o)
+{
+    struct isx_node *n = req->ctx;
+    uint64_t index, size;
+    char *note = NULL;
+
+    if (isx_store_log_index_of_hash(n->store, o->hash, &index) != 0)
+        return;
+    isx_http_set_header(req, "ISX-Log-Index",
+                        isx_arena_printf(req->arena, "%llu", (unsigned long long)index));
+    if (isx_store_checkpoint_covering(n->store, index, &note, &size) == 0)
+        isx_http_set_header(req, "ISX-Log-Checkpoint",
+                            isx_arena_printf(req->arena, "%llu", (unsigned long long)size));
+    free(note);
+}
+
 int
 isx__api_object_get(struct isx_http_req *req)
 {
@@ -38,6 +60,7 @@ isx__api_object_get(struct isx_http_req *req)
         rc = isx_diag_set(&req->diag, ISX_ENOTFOUND, "id", "api.not_found", id);
     } else {
         isx_http_set_header(req, "ISX-Object-Hash", isx_arena_strdup(req->arena, o->hash_hex));
+        log_headers(req, o);
         rc = isx_http_reply_json(req, 200, o->env);
     }
     isx_object_free(o);

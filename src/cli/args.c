@@ -64,6 +64,10 @@ static const struct {
     [CLI_OPT_TLP] = {"--tlp", 1},
     [CLI_OPT_TO] = {"--to", 1},
     [CLI_OPT_LABEL] = {"--label", 1},
+    [CLI_OPT_ISSUE] = {"--issue", 0},
+    [CLI_OPT_SIZE] = {"--size", 1},
+    [CLI_OPT_OUT] = {"--out", 1},
+    [CLI_OPT_KEY_FILE] = {"--key-file", 1},
 };
 
 #define ALWAYS_OPTS (CLI_BIT(CLI_OPT_JSON) | CLI_BIT(CLI_OPT_LANG) | CLI_BIT(CLI_OPT_HELP))

@@ -74,6 +74,10 @@ enum isx__cli_opt {
     CLI_OPT_TLP,
     CLI_OPT_TO,
     CLI_OPT_LABEL,
+    CLI_OPT_ISSUE,
+    CLI_OPT_SIZE,
+    CLI_OPT_OUT,
+    CLI_OPT_KEY_FILE,
     CLI_OPT_COUNT
 };
 
@@ -325,5 +329,11 @@ int isx__cli_report_list(struct isx__cli *c, const struct isx__cli_args *a);
 int isx__cli_report_show(struct isx__cli *c, const struct isx__cli_args *a);
 int isx__cli_indicator_lookup(struct isx__cli *c, const struct isx__cli_args *a);
 int isx__cli_import_csv(struct isx__cli *c, const struct isx__cli_args *a);
+int isx__cli_log_status(struct isx__cli *c, const struct isx__cli_args *a);
+int isx__cli_log_checkpoint(struct isx__cli *c, const struct isx__cli_args *a);
+int isx__cli_log_prove(struct isx__cli *c, const struct isx__cli_args *a);
+int isx__cli_log_consistency(struct isx__cli *c, const struct isx__cli_args *a);
+int isx__cli_log_verify(struct isx__cli *c, const struct isx__cli_args *a);
+int isx__cli_log_audit(struct isx__cli *c, const struct isx__cli_args *a);
 
 #endif

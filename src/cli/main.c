@@ -87,6 +87,16 @@ static const struct isx__cli_verb verbs[] = {
     {"indicator", "lookup", isx__cli_indicator_lookup, 1, ISX__CLI_MAX_ARGS,
      "cli.help.indicator.lookup", O(TYPE), TOKEN},
     {"import", "csv", isx__cli_import_csv, 1, 1, "cli.help.import.csv", IMPORT_CSV_OPTS, TOKEN},
+
+    /* The transparency log (issue 4): proofs come from the node, are checked without it. */
+    {"log", "status", isx__cli_log_status, 0, 0, "cli.help.log.status", 0, TOKEN},
+    {"log", "checkpoint", isx__cli_log_checkpoint, 0, 0, "cli.help.log.checkpoint",
+     O(ISSUE) | O(SIZE) | O(OUT), TOKEN},
+    {"log", "prove", isx__cli_log_prove, 1, 1, "cli.help.log.prove", O(SIZE) | O(OUT), TOKEN},
+    {"log", "consistency", isx__cli_log_consistency, 1, 2, "cli.help.log.consistency", O(OUT),
+     TOKEN},
+    {"log", "verify", isx__cli_log_verify, 1, 1, "cli.help.log.verify", O(KEY) | O(KEY_FILE), 0},
+    {"log", "audit", isx__cli_log_audit, 0, 0, "cli.help.log.audit", O(DIR), LOCAL},
 };
 
 #define NVERBS (sizeof(verbs) / sizeof(verbs[0]))

@@ -285,6 +285,17 @@ test_markings_per_role(void **state)
     json_decref(call("GET", path, token, NULL, 404));
     snprintf(path, sizeof(path), "/api/v1/objects/%s/versions", red);
     json_decref(call("GET", path, token, NULL, 404));
+    /* Nor through the log: a proof asked for by hash must not carry the report either. */
+    snprintf(path, sizeof(path), "/api/v1/objects/%s/log", red);
+    json_t *entry = call("GET", path, NULL, NULL, 200);
+    snprintf(path, sizeof(path), "/api/v1/log/inclusion?object=%s&with_object=true",
+             json_string_value(json_object_get(entry, "object_hash")));
+    json_decref(entry);
+    json_decref(call("POST", "/api/v1/log/checkpoint", NULL, NULL, 201));
+    json_decref(call("GET", path, token, NULL, 404));
+    json_decref(call("GET", path, NULL, NULL, 200));
+    snprintf(path, sizeof(path), "/api/v1/objects/%s/log", red);
+    json_decref(call("GET", path, token, NULL, 404));
     /* An observer cannot report. */
     json_decref(call("POST", "/api/v1/reports", token, report_a, 403));
     /* The admin sees it everywhere. */
