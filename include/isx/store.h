@@ -112,37 +112,28 @@ int isx_store_lookup(struct isx_store *s, const struct isx_lookup_key *keys, siz
  * object. Nodes are kept by (level, index) (include/isx/merkle.h), so appends and proofs
  * cost O(log n) reads.
  */
-int
-isx_store_log_size(struct isx_store *s, uint64_t *size);
+int isx_store_log_size(struct isx_store *s, uint64_t *size);
 /* isx_merkle_get_fn over the stored nodes (ctx = the store). */
-int
-isx_store_log_get(void *ctx, unsigned level, uint64_t index, uint8_t out[32]);
+int isx_store_log_get(void *ctx, unsigned level, uint64_t index, uint8_t out[32]);
 /* The leaf index of the object with this hash, or of the current version of this id. */
-int
-isx_store_log_index_of_hash(struct isx_store *s, const uint8_t hash[32], uint64_t *index);
-int
-isx_store_log_index_of_id(struct isx_store *s, const char *id, uint64_t *index,
-                          uint8_t hash[32]);
+int isx_store_log_index_of_hash(struct isx_store *s, const uint8_t hash[32], uint64_t *index);
+int isx_store_log_index_of_id(struct isx_store *s, const char *id, uint64_t *index,
+                              uint8_t hash[32]);
 
 /* Signed checkpoints: every one ever issued is kept. */
-int
-isx_store_checkpoint_add(struct isx_store *s, uint64_t size, const char *note);
+int isx_store_checkpoint_add(struct isx_store *s, uint64_t size, const char *note);
 /* The note of the checkpoint of exactly `size`, or (size 0) the latest; *note malloc'd. */
-int
-isx_store_checkpoint_get(struct isx_store *s, uint64_t size, char **note, uint64_t *got_size);
+int isx_store_checkpoint_get(struct isx_store *s, uint64_t size, char **note, uint64_t *got_size);
 /* The first checkpoint whose size exceeds `index` (the one that covers that leaf). */
-int
-isx_store_checkpoint_covering(struct isx_store *s, uint64_t index, char **note,
-                              uint64_t *got_size);
+int isx_store_checkpoint_covering(struct isx_store *s, uint64_t index, char **note,
+                                  uint64_t *got_size);
 
 /* What `isx log audit` walks: objects in acceptance order, stored leaves, checkpoints. */
 typedef int (*isx_store_object_fn)(void *ctx, int64_t seq, const uint8_t stored_hash[32],
                                    const void *canonical, size_t len);
-int
-isx_store_objects_scan(struct isx_store *s, isx_store_object_fn fn, void *ctx);
+int isx_store_objects_scan(struct isx_store *s, isx_store_object_fn fn, void *ctx);
 typedef int (*isx_store_checkpoint_fn)(void *ctx, uint64_t size, const char *note);
-int
-isx_store_checkpoints_scan(struct isx_store *s, isx_store_checkpoint_fn fn, void *ctx);
+int isx_store_checkpoints_scan(struct isx_store *s, isx_store_checkpoint_fn fn, void *ctx);
 
 /* Rebuilds every projection from the stored objects; *count = objects replayed. */
 int isx_store_reindex(struct isx_store *s, size_t *count);

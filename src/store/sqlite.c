@@ -900,6 +900,35 @@ folded(const char *s)
     return out;
 }
 
+/*
+ * Steps a page query whose rows are (canonical envelope, id) and that asked for one row more
+ * than `limit`: appends up to `limit` envelopes to `list`, sets *last to the last id taken
+ * (malloc'd) and *more when a further row exists.
+ */
+static int
+collect_page(sqlite3_stmt *st, size_t limit, json_t *list, char **last, int *more)
+{
+    size_t n = 0;
+    int rc;
+
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n == limit) {
+            *more = 1;
+            return 0;
+        }
+        json_t *env =
+            json_loadb(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), 0, NULL);
+        if (env == NULL || json_array_append_new(list, env) != 0)
+            return ISX_ESTORE;
+        free(*last);
+        *last = strdup((const char *)sqlite3_column_text(st, 1));
+        if (*last == NULL)
+            return ISX_ENOMEM;
+        n++;
+    }
+    return rc == SQLITE_DONE ? 0 : ISX_ESTORE;
+}
+
 int
 isx_store_dir_list(struct isx_store *s, const struct isx_dir_query *q, json_t **items, char **next)
 {
@@ -916,7 +945,6 @@ isx_store_dir_list(struct isx_store *s, const struct isx_dir_query *q, json_t **
     sqlite3_stmt *st = NULL;
     json_t *list = json_array();
     char *last = NULL, *text = folded(q->text);
-    size_t n = 0;
     int more = 0;
 
     if (list == NULL || (q->text != NULL && text == NULL)) {
@@ -938,26 +966,8 @@ isx_store_dir_list(struct isx_store *s, const struct isx_dir_query *q, json_t **
     bind_text(st, 9, q->after);
     /* One row more than asked says whether another page exists. */
     sqlite3_bind_int64(st, 10, (sqlite3_int64)q->limit + 1);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n == q->limit) {
-            more = 1;
-            rc = SQLITE_DONE;
-            break;
-        }
-        json_t *env =
-            json_loadb(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), 0, NULL);
-        if (env == NULL || json_array_append_new(list, env) != 0) {
-            rc = ISX_ESTORE;
-            goto done;
-        }
-        free(last);
-        last = strdup((const char *)sqlite3_column_text(st, 1));
-        n++;
-    }
-    if (rc != SQLITE_DONE) {
-        rc = ISX_ESTORE;
+    if ((rc = collect_page(st, q->limit, list, &last, &more)) != 0)
         goto done;
-    }
     /* `last` is only a cursor when a further row exists. */
     rc = 0;
     *items = list;
@@ -1238,7 +1248,6 @@ isx_store_report_list(struct isx_store *s, const struct isx_report_query *q, jso
     sqlite3_stmt *st = NULL;
     json_t *list = json_array();
     char *last = NULL, *text = folded(q->text);
-    size_t n = 0;
 
     if (list == NULL || (q->text != NULL && text == NULL)) {
         rc = ISX_ENOMEM;
@@ -1262,26 +1271,8 @@ isx_store_report_list(struct isx_store *s, const struct isx_report_query *q, jso
     bind_text(st, 12, q->after);
     sqlite3_bind_int(st, 13, q->include_red ? 1 : 0);
     sqlite3_bind_int64(st, 14, (sqlite3_int64)q->limit + 1);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n == q->limit) {
-            more = 1;
-            rc = SQLITE_DONE;
-            break;
-        }
-        json_t *env =
-            json_loadb(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), 0, NULL);
-        if (env == NULL || json_array_append_new(list, env) != 0) {
-            rc = ISX_ESTORE;
-            goto done;
-        }
-        free(last);
-        last = strdup((const char *)sqlite3_column_text(st, 1));
-        n++;
-    }
-    if (rc != SQLITE_DONE) {
-        rc = ISX_ESTORE;
+    if ((rc = collect_page(st, q->limit, list, &last, &more)) != 0)
         goto done;
-    }
     rc = 0;
     *items = list;
     list = NULL;
