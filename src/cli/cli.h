@@ -336,4 +336,15 @@ int isx__cli_log_consistency(struct isx__cli *c, const struct isx__cli_args *a);
 int isx__cli_log_verify(struct isx__cli *c, const struct isx__cli_args *a);
 int isx__cli_log_audit(struct isx__cli *c, const struct isx__cli_args *a);
 
+/* One row of a list table, from one item of a page. */
+typedef int (*isx__cli_row_fn)(struct isx__cli *c, struct isx__cli_table *t, const json_t *env);
+
+/*
+ * Lists `base` (an API path with its query) from `cursor`: one page, or every page with
+ * `all_pages`; rows go into `t` through `row`, or the JSON is printed with --json.
+ * `empty_key` is the catalogue message for an empty list. (src/cli/pager.c)
+ */
+int isx__cli_pages(struct isx__cli *c, const char *base, const char *cursor, int all_pages,
+                   struct isx__cli_table *t, isx__cli_row_fn row, const char *empty_key);
+
 #endif

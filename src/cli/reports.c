@@ -433,73 +433,22 @@ isx__cli_report_list(struct isx__cli *c, const struct isx__cli_args *a)
                                        "cli.col.severity",  "cli.col.status",     "cli.col.tlp",
                                        "cli.col.last_seen", "cli.col.indicators", "cli.col.title"};
     static const size_t max[] = {0, 0, THREAT_COLS, 0, 0, 0, 0, 0, TITLE_COLS};
-    struct isx_buf base = ISX_BUF_INIT, path = ISX_BUF_INIT, raw = ISX_BUF_INIT;
+    struct isx_buf base = ISX_BUF_INIT;
     struct isx__cli_table t;
     const char *cursor = NULL;
-    char *next = NULL;
-    json_t *page = NULL, *all = NULL, *e;
     int pages = isx__cli_has(a, CLI_OPT_ALL_PAGES), rc;
-    size_t i;
 
     memset(&t, 0, sizeof(t));
     if ((rc = isx_buf_puts(&base, REPORTS_PATH)) != 0 || (rc = list_query(c, a, &base)) != 0 ||
         (rc = isx__cli_one(c, a, CLI_OPT_CURSOR, &cursor)) != 0)
         goto cleanup;
-    if ((all = json_array()) == NULL || (rc = isx__cli_table_init(c, &t, 9, head, max)) != 0) {
-        rc = rc != 0 ? rc : ISX_ENOMEM;
+    if ((rc = isx__cli_table_init(c, &t, 9, head, max)) != 0) {
         goto cleanup;
     }
-    next = cursor != NULL ? strdup(cursor) : NULL;
-    for (;;) {
-        isx_buf_reset(&path);
-        /* The call hands over a fresh buffer; the previous page's goes first. */
-        isx_buf_free(&raw);
-        if ((rc = isx_buf_puts(&path, base.data)) != 0 ||
-            (next != NULL && (rc = isx__cli_query(&path, "cursor", next)) != 0))
-            goto cleanup;
-        json_decref(page);
-        page = NULL;
-        if ((rc = isx__cli_api(c, "GET", path.data, NULL, NULL, &page, &raw, NULL)) != 0)
-            goto cleanup;
-        json_array_foreach(json_object_get(page, "items"), i, e)
-        {
-            json_array_append(all, e);
-            if (!c->json && (rc = report_row(c, &t, e)) != 0)
-                goto cleanup;
-        }
-        const char *n = str(page, "next");
-        /* A cursor that does not move would loop for ever. */
-        if (n != NULL && next != NULL && strcmp(n, next) == 0)
-            n = NULL;
-        free(next);
-        next = n != NULL ? strdup(n) : NULL;
-        if (!pages || next == NULL)
-            break;
-    }
-    if (c->json && !pages) {
-        isx__cli_print_raw(&raw);
-    } else if (c->json) {
-        json_t *doc = json_pack("{s:O}", "items", all);
-        char *text = doc != NULL ? json_dumps(doc, JSON_INDENT(2)) : NULL;
-        if (text != NULL)
-            printf("%s\n", text);
-        free(text);
-        json_decref(doc);
-    } else if (json_array_size(all) == 0) {
-        isx__cli_say(c, "cli.report.none", (const char *)NULL);
-    } else {
-        isx__cli_table_print(&t, stdout);
-    }
-    if (!c->json && !pages && next != NULL)
-        isx__cli_note(c, "cli.list.more", next, (const char *)NULL);
+    rc = isx__cli_pages(c, base.data, cursor, pages, &t, report_row, "cli.report.none");
 cleanup:
-    free(next);
-    json_decref(page);
-    json_decref(all);
     isx__cli_table_free(&t);
     isx_buf_free(&base);
-    isx_buf_free(&path);
-    isx_buf_free(&raw);
     return rc;
 }
 
