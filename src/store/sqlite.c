@@ -130,6 +130,20 @@ struct user_slot {
     int64_t expires; /* monotonic ms; 0 = empty */
 };
 
+/*
+ * A node of the log's tree covers a complete subtree, so once written it never changes: the
+ * store can keep the upper levels, which every proof reads, without ever invalidating them.
+ * Direct-mapped by (level, index); a collision simply replaces the older node.
+ */
+#define NODE_CACHE_BITS  18
+#define NODE_CACHE_LEVEL 7 /* levels below this are many and each read rarely: not cached */
+
+struct node_slot {
+    uint64_t index;
+    uint8_t level; /* 0: empty slot (level 0 is never cached) */
+    uint8_t hash[32];
+};
+
 struct isx_store {
     sqlite3 *writer;
     pthread_mutex_t write_lock;
@@ -144,6 +158,9 @@ struct isx_store {
     pthread_cond_t pool_cond;
     pthread_mutex_t user_lock;
     struct user_slot users[USER_SLOTS];
+    /* Upper tree nodes read before (see log_cache_*); allocated on first use. */
+    pthread_mutex_t node_lock;
+    struct node_slot *nodes;
 };
 
 static int
@@ -249,6 +266,7 @@ isx_store_open(const char *path, int create, struct isx_store **out)
         return ISX_ENOMEM;
     pthread_once(&sqlite_once, sqlite_setup);
     pthread_mutex_init(&s->write_lock, NULL);
+    pthread_mutex_init(&s->node_lock, NULL);
     pthread_mutex_init(&s->pool_lock, NULL);
     pthread_cond_init(&s->pool_cond, NULL);
     pthread_mutex_init(&s->user_lock, NULL);
@@ -289,6 +307,8 @@ isx_store_close(struct isx_store *s)
     }
     sqlite3_close(s->writer);
     pthread_mutex_destroy(&s->write_lock);
+    pthread_mutex_destroy(&s->node_lock);
+    free(s->nodes);
     pthread_mutex_destroy(&s->pool_lock);
     pthread_cond_destroy(&s->pool_cond);
     pthread_mutex_destroy(&s->user_lock);
@@ -1562,6 +1582,50 @@ isx_store_log_size(struct isx_store *s, uint64_t *size)
     return rc;
 }
 
+static size_t
+node_slot_of(unsigned level, uint64_t index)
+{
+    uint64_t h = (index ^ ((uint64_t)level << 56)) * UINT64_C(0x9E3779B97F4A7C15);
+
+    return (size_t)(h >> (64 - NODE_CACHE_BITS));
+}
+
+static int
+log_cache_get(struct isx_store *s, unsigned level, uint64_t index, uint8_t out[32])
+{
+    int hit = 0;
+
+    if (level < NODE_CACHE_LEVEL)
+        return 0;
+    pthread_mutex_lock(&s->node_lock);
+    if (s->nodes != NULL) {
+        const struct node_slot *n = &s->nodes[node_slot_of(level, index)];
+        if (n->level == level && n->index == index) {
+            memcpy(out, n->hash, 32);
+            hit = 1;
+        }
+    }
+    pthread_mutex_unlock(&s->node_lock);
+    return hit;
+}
+
+static void
+log_cache_put(struct isx_store *s, unsigned level, uint64_t index, const uint8_t hash[32])
+{
+    if (level < NODE_CACHE_LEVEL || level > 255)
+        return;
+    pthread_mutex_lock(&s->node_lock);
+    if (s->nodes == NULL)
+        s->nodes = calloc((size_t)1 << NODE_CACHE_BITS, sizeof(*s->nodes));
+    if (s->nodes != NULL) {
+        struct node_slot *n = &s->nodes[node_slot_of(level, index)];
+        n->index = index;
+        n->level = (uint8_t)level;
+        memcpy(n->hash, hash, 32);
+    }
+    pthread_mutex_unlock(&s->node_lock);
+}
+
 int
 isx_store_log_get(void *ctx, unsigned level, uint64_t index, uint8_t out[32])
 {
@@ -1569,6 +1633,8 @@ isx_store_log_get(void *ctx, unsigned level, uint64_t index, uint8_t out[32])
     int slot, rc;
     sqlite3_stmt *st;
 
+    if (log_cache_get(s, level, index, out))
+        return 0;
     reader_get(s, &slot);
     if ((st = reader_stmt(s, slot, STMT_LOG_GET)) == NULL) {
         rc = ISX_ESTORE;
@@ -1586,6 +1652,8 @@ isx_store_log_get(void *ctx, unsigned level, uint64_t index, uint8_t out[32])
     stmt_done(st);
 done:
     reader_put(s, slot);
+    if (rc == 0)
+        log_cache_put(s, level, index, out);
     return rc;
 }
 
