@@ -1,17 +1,22 @@
 /*
  * The transparency log figures of issue 4 (Performance).
  *
- * Appends: a SQLite file opened the way the store opens it (WAL, synchronous = FULL, foreign
- * keys on), with exactly the store's log_nodes table and node statements, and leaves appended
- * through isx_merkle_append with the two statements prepared once and reused, 10,000 leaves
+ * Appends: a database created by isx_store_open (every table and migration, so exactly the
+ * store's log_nodes table) and closed again; then a connection of our own opened the way the
+ * store opens it (WAL, synchronous = FULL, foreign keys on), with the store's node statements,
+ * and leaves appended through isx_merkle_append with the two statements prepared once and reused, 10,000 leaves
  * to a BEGIN IMMEDIATE ... COMMIT transaction. The node itself appends one leaf inside each
  * accepted object's transaction, so there the per-object cost is dominated by the object
  * write; this measures the log's own share. Leaf i is the leaf hash of a 32-byte value that
  * is a pure function of i. Leaves/s overall and over the last tenth (the rate near full size).
+ * The objects table stays empty: only the log is measured.
  *
- * Inclusion proofs: on a read-only connection to the same file with one reused statement,
- * isx_merkle_inclusion_proof for random indexes at the final size; then the same, each proof
- * also checked with isx_merkle_verify_inclusion against the root.
+ * Inclusion proofs, through the store's own read path (what a node serves): the database
+ * reopened with isx_store_open, then isx_merkle_inclusion_proof with isx_store_log_get for
+ * random indexes at the final size, from 1 thread and from 2 threads at once (the store's
+ * reader pool); then from 1 thread, each proof also checked with isx_merkle_verify_inclusion
+ * against the root. For comparison, the same proofs on a bare read-only connection of our own
+ * with one reused statement inside one read transaction.
  *
  * Checkpoints: isx_checkpoint_sign with an isx_signer_local over a fresh key, and
  * isx_checkpoint_open of the note, beside raw isx_sign / isx_sign_verify over the same
@@ -22,6 +27,7 @@
  * by time.
  */
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +41,7 @@
 #include "isx/merkle.h"
 #include "isx/note.h"
 #include "isx/sign.h"
+#include "isx/store.h"
 
 #define LEAVES_PER_TXN 10000
 #define ORIGIN         "bench.isx.example/log"
@@ -172,49 +179,29 @@ out:
     return done;
 }
 
+/* The bare-connection comparison: one read-only connection, one reused statement, one read
+ * transaction for the whole run (a reader seeing one snapshot). */
 static void
-proofs(const char *path, uint64_t size, double seconds)
+proofs_bare(const char *path, uint64_t size, double seconds)
 {
     sqlite3 *db = open_db(path, SQLITE_OPEN_READONLY);
     struct nodes r = {NULL, NULL};
-    uint8_t root[32], path_[ISX_MERKLE_MAX_PATH][32], leaf[32];
-    uint64_t rng = 0x9e3779b97f4a7c15u, count = 0, bad = 0, entries = 0;
+    uint8_t path_[ISX_MERKLE_MAX_PATH][32];
+    uint64_t rng = 0x9e3779b97f4a7c15u, count = 0, bad = 0;
     size_t len;
     double t0, now;
 
     if (db == NULL)
         return;
-    if (sqlite3_prepare_v2(db, get_sql, -1, &r.get, NULL) != SQLITE_OK ||
-        isx_merkle_root(size, node_get, &r, root) != 0) {
-        fprintf(stderr, "log_bench: root: %s\n", sqlite3_errmsg(db));
+    if (sqlite3_prepare_v2(db, get_sql, -1, &r.get, NULL) != SQLITE_OK) {
+        fprintf(stderr, "log_bench: prepare: %s\n", sqlite3_errmsg(db));
         goto out;
     }
-    /* One read transaction for the whole run, as a reader sees one snapshot. */
     exec(db, "BEGIN");
     t0 = now = bench_now();
     for (uint64_t n = 0; n < UINT64_C(1) << 40 && now - t0 < seconds; n++) {
         if (isx_merkle_inclusion_proof(bench_rand(&rng) % size, size, node_get, &r, path_, &len) !=
             0)
-            bad++;
-        entries += len;
-        count++;
-        if ((n & 255) == 255)
-            now = bench_now();
-    }
-    now = bench_now();
-    printf("log_proof_count %" PRIu64 "\n", count);
-    printf("log_proof_rate %.0f\n", (double)count / (now - t0));
-    printf("log_proof_errors %" PRIu64 "\n", bad);
-    printf("log_proof_mean_len %.1f\n", count > 0 ? (double)entries / (double)count : 0.0);
-
-    count = bad = 0;
-    t0 = now = bench_now();
-    for (uint64_t n = 0; n < UINT64_C(1) << 40 && now - t0 < seconds; n++) {
-        uint64_t idx = bench_rand(&rng) % size;
-
-        leaf_of(idx, leaf);
-        if (isx_merkle_inclusion_proof(idx, size, node_get, &r, path_, &len) != 0 ||
-            isx_merkle_verify_inclusion(idx, size, leaf, path_[0], len, root) != 0)
             bad++;
         count++;
         if ((n & 255) == 255)
@@ -222,11 +209,130 @@ proofs(const char *path, uint64_t size, double seconds)
     }
     now = bench_now();
     exec(db, "COMMIT");
-    printf("log_proof_verify_rate %.0f\n", (double)count / (now - t0));
-    printf("log_proof_verify_bad %" PRIu64 "\n", bad);
+    printf("log_proof_bare_rate %.0f\n", (double)count / (now - t0));
+    printf("log_proof_bare_errors %" PRIu64 "\n", bad);
 out:
     sqlite3_finalize(r.get);
     sqlite3_close(db);
+}
+
+/* One thread of proofs through the store. */
+struct proof_run {
+    struct isx_store *store;
+    uint64_t size, seed, count, bad, entries;
+    double seconds, elapsed;
+};
+
+static void *
+proof_thread(void *arg)
+{
+    struct proof_run *a = arg;
+    uint8_t path_[ISX_MERKLE_MAX_PATH][32];
+    uint64_t rng = a->seed;
+    size_t len;
+    double t0, now;
+
+    t0 = now = bench_now();
+    for (uint64_t n = 0; n < UINT64_C(1) << 40 && now - t0 < a->seconds; n++) {
+        len = 0;
+        if (isx_merkle_inclusion_proof(bench_rand(&rng) % a->size, a->size, isx_store_log_get,
+                                       a->store, path_, &len) != 0)
+            a->bad++;
+        a->entries += len;
+        a->count++;
+        if ((n & 255) == 255)
+            now = bench_now();
+    }
+    a->elapsed = bench_now() - t0;
+    return NULL;
+}
+
+/* Proofs through the store from `threads` threads at once; returns proofs/s (all threads). */
+static double
+proofs_store_run(struct isx_store *store, uint64_t size, double seconds, int threads,
+                 uint64_t *bad, double *mean_len)
+{
+    struct proof_run a[2];
+    pthread_t tid[2];
+    uint64_t count = 0, entries = 0;
+    double elapsed = 0;
+    int started = 0;
+
+    *bad = 0;
+    for (int t = 0; t < threads && t < 2; t++) {
+        memset(&a[t], 0, sizeof(a[t]));
+        a[t].store = store;
+        a[t].size = size;
+        a[t].seconds = seconds;
+        a[t].seed = 0x9e3779b97f4a7c15u + (uint64_t)t * 0x632be59bd9b4e019u;
+        if (threads == 1)
+            proof_thread(&a[t]);
+        else if (pthread_create(&tid[t], NULL, proof_thread, &a[t]) != 0)
+            break;
+        started++;
+    }
+    for (int t = 0; t < started; t++) {
+        if (threads > 1)
+            pthread_join(tid[t], NULL);
+        count += a[t].count;
+        entries += a[t].entries;
+        *bad += a[t].bad;
+        if (a[t].elapsed > elapsed)
+            elapsed = a[t].elapsed;
+    }
+    if (started < threads)
+        *bad += 1;
+    *mean_len = count > 0 ? (double)entries / (double)count : 0.0;
+    return elapsed > 0 ? (double)count / elapsed : 0.0;
+}
+
+/* Inclusion proofs through the store's read path: isx_store_log_get over its reader pool. */
+static void
+proofs_store(const char *path, uint64_t size, const uint8_t root[32], double seconds)
+{
+    struct isx_store *store = NULL;
+    uint8_t path_[ISX_MERKLE_MAX_PATH][32], leaf[32];
+    uint64_t rng = 0x2545f4914f6cdd1du, count = 0, bad = 0, stored = 0;
+    size_t len;
+    double t0, now, rate, mean;
+
+    if (isx_store_open(path, 0, &store) != 0) {
+        fprintf(stderr, "log_bench: cannot open the store at %s\n", path);
+        return;
+    }
+    if (isx_store_log_size(store, &stored) != 0 || stored != size) {
+        fprintf(stderr, "log_bench: the store sees %" PRIu64 " leaves, not %" PRIu64 "\n", stored,
+                size);
+        goto out;
+    }
+    rate = proofs_store_run(store, size, seconds, 1, &bad, &mean);
+    printf("log_proof_rate %.0f\n", rate);
+    printf("log_proof_errors %" PRIu64 "\n", bad);
+    printf("log_proof_mean_len %.1f\n", mean);
+    fflush(stdout);
+    rate = proofs_store_run(store, size, seconds, 2, &bad, &mean);
+    printf("log_proof2_rate %.0f\n", rate);
+    printf("log_proof2_errors %" PRIu64 "\n", bad);
+    fflush(stdout);
+
+    bad = 0;
+    t0 = now = bench_now();
+    for (uint64_t n = 0; n < UINT64_C(1) << 40 && now - t0 < seconds; n++) {
+        uint64_t idx = bench_rand(&rng) % size;
+
+        leaf_of(idx, leaf);
+        if (isx_merkle_inclusion_proof(idx, size, isx_store_log_get, store, path_, &len) != 0 ||
+            isx_merkle_verify_inclusion(idx, size, leaf, path_[0], len, root) != 0)
+            bad++;
+        count++;
+        if ((n & 255) == 255)
+            now = bench_now();
+    }
+    now = bench_now();
+    printf("log_proof_verify_rate %.0f\n", (double)count / (now - t0));
+    printf("log_proof_verify_bad %" PRIu64 "\n", bad);
+out:
+    isx_store_close(store);
 }
 
 /* Runs `op` repeatedly for `seconds` (and at most 2^32 times); returns operations/s. */
@@ -311,6 +417,7 @@ main(int argc, char **argv)
     double proof_s, sign_s, max_s;
     uint8_t root[32];
     struct nodes r = {NULL, NULL};
+    struct isx_store *store = NULL;
 
     if (argc != 6) {
         fprintf(stderr,
@@ -324,11 +431,14 @@ main(int argc, char **argv)
     if (leaves == 0 || isx_crypto_init() != 0)
         return 1;
 
-    if ((db = open_db(argv[1], SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) == NULL ||
-        exec(db, "PRAGMA journal_mode = WAL") != 0 ||
-        exec(db, "CREATE TABLE log_nodes ("
-                 "  level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL,"
-                 "  PRIMARY KEY (level, idx)) WITHOUT ROWID") != 0)
+    /* The store creates the database: every table and migration, log_nodes among them. */
+    if (isx_store_open(argv[1], 1, &store) != 0) {
+        fprintf(stderr, "log_bench: cannot create the store at %s\n", argv[1]);
+        return 1;
+    }
+    isx_store_close(store);
+    if ((db = open_db(argv[1], SQLITE_OPEN_READWRITE)) == NULL ||
+        exec(db, "PRAGMA journal_mode = WAL") != 0)
         return 1;
     fprintf(stderr, "log_bench: appending %" PRIu64 " leaves, %d a transaction (at most %.0f s)\n",
             leaves, LEAVES_PER_TXN, max_s);
@@ -339,13 +449,17 @@ main(int argc, char **argv)
         isx_merkle_root(size, node_get, &r, root) != 0)
         return 1;
     sqlite3_finalize(r.get);
+    sqlite3_close(db);
     fflush(stdout);
 
-    fprintf(stderr, "log_bench: inclusion proofs at %" PRIu64 " leaves, 2 x %.0f s\n", size,
-            proof_s);
-    proofs(argv[1], size, proof_s);
+    fprintf(stderr,
+            "log_bench: inclusion proofs at %" PRIu64 " leaves through the store (1 thread, "
+            "2 threads, with verify) and a bare connection, 4 x %.0f s\n",
+            size, proof_s);
+    proofs_store(argv[1], size, root, proof_s);
     fflush(stdout);
-    sqlite3_close(db);
+    proofs_bare(argv[1], size, proof_s);
+    fflush(stdout);
 
     fprintf(stderr, "log_bench: checkpoint signing and verification, 4 x %.0f s\n", sign_s);
     checkpoints(root, size, sign_s);

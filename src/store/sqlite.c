@@ -135,8 +135,8 @@ struct user_slot {
  * store can keep the upper levels, which every proof reads, without ever invalidating them.
  * Direct-mapped by (level, index); a collision simply replaces the older node.
  */
-#define NODE_CACHE_BITS  18
-#define NODE_CACHE_LEVEL 7 /* levels below this are many and each read rarely: not cached */
+#define NODE_CACHE_BITS  20
+#define NODE_CACHE_LEVEL 4 /* levels below this are many and each read rarely: not cached */
 
 struct node_slot {
     uint64_t index;
