@@ -4,10 +4,10 @@
  * Appends: a database created by isx_store_open (every table and migration, so exactly the
  * store's log_nodes table) and closed again; then a connection of our own opened the way the
  * store opens it (WAL, synchronous = FULL, foreign keys on), with the store's node statements,
- * and leaves appended through isx_merkle_append with the two statements prepared once and reused, 10,000 leaves
- * to a BEGIN IMMEDIATE ... COMMIT transaction. The node itself appends one leaf inside each
- * accepted object's transaction, so there the per-object cost is dominated by the object
- * write; this measures the log's own share. Leaf i is the leaf hash of a 32-byte value that
+ * and leaves appended through isx_merkle_append with the two statements prepared once and reused,
+ * 10,000 leaves to a BEGIN IMMEDIATE ... COMMIT transaction. The node itself appends one leaf
+ * inside each accepted object's transaction, so there the per-object cost is dominated by the
+ * object write; this measures the log's own share. Leaf i is the leaf hash of a 32-byte value that
  * is a pure function of i. Leaves/s overall and over the last tenth (the rate near full size).
  * The objects table stays empty: only the log is measured.
  *
@@ -249,8 +249,8 @@ proof_thread(void *arg)
 
 /* Proofs through the store from `threads` threads at once; returns proofs/s (all threads). */
 static double
-proofs_store_run(struct isx_store *store, uint64_t size, double seconds, int threads,
-                 uint64_t *bad, double *mean_len)
+proofs_store_run(struct isx_store *store, uint64_t size, double seconds, int threads, uint64_t *bad,
+                 double *mean_len)
 {
     struct proof_run a[2];
     pthread_t tid[2];
