@@ -922,31 +922,48 @@ folded(const char *s)
 
 /*
  * Steps a page query whose rows are (canonical envelope, id) and that asked for one row more
- * than `limit`: appends up to `limit` envelopes to `list`, sets *last to the last id taken
- * (malloc'd) and *more when a further row exists.
+ * than `limit`. On success *items is a new array of up to `limit` envelopes and *next the id to
+ * continue after (malloc'd), or NULL on the last page.
  */
 static int
-collect_page(sqlite3_stmt *st, size_t limit, json_t *list, char **last, int *more)
+collect_page(sqlite3_stmt *st, size_t limit, json_t **items, char **next)
 {
+    json_t *list = json_array();
+    char *last = NULL;
     size_t n = 0;
-    int rc;
+    int rc, more = 0;
 
+    if (list == NULL)
+        return ISX_ENOMEM;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (n == limit) {
-            *more = 1;
-            return 0;
+            more = 1;
+            break;
         }
         json_t *env =
             json_loadb(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), 0, NULL);
-        if (env == NULL || json_array_append_new(list, env) != 0)
-            return ISX_ESTORE;
-        free(*last);
-        *last = strdup((const char *)sqlite3_column_text(st, 1));
-        if (*last == NULL)
-            return ISX_ENOMEM;
+        free(last);
+        last = strdup((const char *)sqlite3_column_text(st, 1));
+        if (env == NULL || json_array_append_new(list, env) != 0 || last == NULL) {
+            rc = ISX_ESTORE;
+            goto fail;
+        }
         n++;
     }
-    return rc == SQLITE_DONE ? 0 : ISX_ESTORE;
+    if (!more && rc != SQLITE_DONE) {
+        rc = ISX_ESTORE;
+        goto fail;
+    }
+    *items = list;
+    /* The last id is a cursor only when a further row exists. */
+    *next = more ? last : NULL;
+    if (!more)
+        free(last);
+    return 0;
+fail:
+    json_decref(list);
+    free(last);
+    return rc;
 }
 
 int
@@ -963,11 +980,9 @@ isx_store_dir_list(struct isx_store *s, const struct isx_dir_query *q, json_t **
     int slot, rc;
     sqlite3 *db = reader_get(s, &slot);
     sqlite3_stmt *st = NULL;
-    json_t *list = json_array();
-    char *last = NULL, *text = folded(q->text);
-    int more = 0;
+    char *text = folded(q->text);
 
-    if (list == NULL || (q->text != NULL && text == NULL)) {
+    if (q->text != NULL && text == NULL) {
         rc = ISX_ENOMEM;
         goto done;
     }
@@ -986,20 +1001,10 @@ isx_store_dir_list(struct isx_store *s, const struct isx_dir_query *q, json_t **
     bind_text(st, 9, q->after);
     /* One row more than asked says whether another page exists. */
     sqlite3_bind_int64(st, 10, (sqlite3_int64)q->limit + 1);
-    if ((rc = collect_page(st, q->limit, list, &last, &more)) != 0)
-        goto done;
-    /* `last` is only a cursor when a further row exists. */
-    rc = 0;
-    *items = list;
-    list = NULL;
-    *next = more ? last : NULL;
-    if (more)
-        last = NULL;
+    rc = collect_page(st, q->limit, items, next);
 done:
     sqlite3_finalize(st);
     reader_put(s, slot);
-    json_decref(list);
-    free(last);
     free(text);
     return rc;
 }
@@ -1263,13 +1268,12 @@ isx_store_report_list(struct isx_store *s, const struct isx_report_query *q, jso
         "     AND i.type = ?10 AND i.report_id = r.id)) "
         "AND (?11 IS NULL OR instr(r.text, ?11) > 0) AND (?12 IS NULL OR r.id > ?12) "
         "AND (?13 OR r.tlp != 'red') ORDER BY r.id LIMIT ?14";
-    int slot, rc, more = 0;
+    int slot, rc;
     sqlite3 *db = reader_get(s, &slot);
     sqlite3_stmt *st = NULL;
-    json_t *list = json_array();
-    char *last = NULL, *text = folded(q->text);
+    char *text = folded(q->text);
 
-    if (list == NULL || (q->text != NULL && text == NULL)) {
+    if (q->text != NULL && text == NULL) {
         rc = ISX_ENOMEM;
         goto done;
     }
@@ -1291,19 +1295,10 @@ isx_store_report_list(struct isx_store *s, const struct isx_report_query *q, jso
     bind_text(st, 12, q->after);
     sqlite3_bind_int(st, 13, q->include_red ? 1 : 0);
     sqlite3_bind_int64(st, 14, (sqlite3_int64)q->limit + 1);
-    if ((rc = collect_page(st, q->limit, list, &last, &more)) != 0)
-        goto done;
-    rc = 0;
-    *items = list;
-    list = NULL;
-    *next = more ? last : NULL;
-    if (more)
-        last = NULL;
+    rc = collect_page(st, q->limit, items, next);
 done:
     sqlite3_finalize(st);
     reader_put(s, slot);
-    json_decref(list);
-    free(last);
     free(text);
     return rc;
 }
