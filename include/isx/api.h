@@ -20,6 +20,14 @@ int isx_api_authenticate(void *ctx, const char *token, struct isx_user *out);
 /* isx_http_metrics_fn: the node's own figures for /metrics. */
 void isx_api_metrics(void *ctx, struct isx_buf *out);
 
+/* Shared by the handlers (src/api/objects.c). */
+/* Sets ISX-Log-Index and ISX-Log-Checkpoint: where the object sits in the transparency log. */
+void isx__api_log_headers(struct isx_http_req *req, const struct isx_object *o);
+/* Answers with the envelope, its hash in ISX-Object-Hash and its log position. */
+int isx__api_reply_object(struct isx_http_req *req, int status, const struct isx_object *o);
+/* ISX_ECONFLICT (diag set) when an If-Match header names another version than `version`. */
+int isx__api_if_match(struct isx_http_req *req, const char *version);
+
 /* Handlers, by resource (src/api/<resource>.c). */
 int isx__api_node_info(struct isx_http_req *req);
 int isx__api_whoami(struct isx_http_req *req);

@@ -11,6 +11,10 @@
 #include "isx/error.h"
 #include "isx/object.h"
 
+/* The allowed values of an authority's category and a contact's kind (NULL-terminated). */
+extern const char *const isx_authority_categories[];
+extern const char *const isx_poc_kinds[];
+
 /* 1 for "party", "authority" and "poc". */
 int isx_directory_type(const char *type);
 

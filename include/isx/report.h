@@ -9,6 +9,10 @@
 
 #include "isx/error.h"
 
+/* The allowed severities and statuses (NULL-terminated). */
+extern const char *const isx_report_severities[];
+extern const char *const isx_report_statuses[];
+
 /* Most indicators one report may carry. */
 #define ISX_REPORT_MAX_INDICATORS 10000
 

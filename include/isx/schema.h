@@ -46,6 +46,13 @@ struct isx_schema_field {
 int isx_schema_check(const json_t *v, const struct isx_schema_field *fields, const char *prefix,
                      struct isx_diag *d);
 
+/* 1 when `s` (may be NULL) is one of `values`, a NULL-terminated list. */
+int isx_str_in(const char *s, const char *const *values);
+
+/* Schema check for a string that must be one of `values`; `key` names the message. */
+int isx_schema_one_of(const json_t *v, const char *path, struct isx_diag *d,
+                      const char *const *values, const char *key);
+
 /* Number of Unicode characters in a UTF-8 string (jansson strings are valid UTF-8). */
 size_t isx_utf8_chars(const char *s);
 

@@ -10,6 +10,7 @@
 #include "isx/api.h"
 #include "isx/directory.h"
 #include "isx/marking.h"
+#include "isx/schema.h"
 #include "isx/taxonomy.h"
 
 #define PAGE_DEFAULT 50
@@ -55,13 +56,6 @@ path_id(struct isx_http_req *req, const char *type, char id[ISX_OBJECT_ID_MAX + 
 }
 
 static int
-reply_object(struct isx_http_req *req, int status, const struct isx_object *o)
-{
-    isx_http_set_header(req, "ISX-Object-Hash", isx_arena_strdup(req->arena, o->hash_hex));
-    return isx_http_reply_json(req, status, o->env);
-}
-
-static int
 query_param(struct isx_http_req *req, const char *name, int (*valid)(const char *), const char *key,
             const char **out)
 {
@@ -86,28 +80,15 @@ cursor_valid(const char *v)
 }
 
 static int
-in_list(const char *v, const char *const *values)
-{
-    for (; *values != NULL; values++) {
-        if (strcmp(v, *values) == 0)
-            return 1;
-    }
-    return 0;
-}
-
-static int
 kind_valid(const char *v)
 {
-    static const char *const kinds[] = {"diplomatic", "technical", NULL};
-    return in_list(v, kinds);
+    return isx_str_in(v, isx_poc_kinds);
 }
 
 static int
 category_valid(const char *v)
 {
-    static const char *const categories[] = {
-        "cert", "foreign-affairs", "regulator", "law-enforcement", "defence", "other", NULL};
-    return in_list(v, categories);
+    return isx_str_in(v, isx_authority_categories);
 }
 
 int
@@ -239,7 +220,7 @@ publish(struct isx_http_req *req, const char *type, const char *id, json_t *mark
                                  strcmp(type, "party") == 0
                                      ? json_string_value(json_object_get(o->body, "code"))
                                      : o->id));
-        rc = reply_object(req, status, o);
+        rc = isx__api_reply_object(req, status, o);
     }
     isx_object_free(o);
     return rc;
@@ -308,7 +289,7 @@ isx__api_dir_get(struct isx_http_req *req)
     if (!isx_marking_allows_role(o->marking, req->user->role))
         rc = isx_diag_set(&req->diag, ISX_ENOTFOUND, "id", "api.not_found", id);
     else
-        rc = reply_object(req, 200, o);
+        rc = isx__api_reply_object(req, 200, o);
     isx_object_free(o);
     return rc;
 }
@@ -320,7 +301,6 @@ current(struct isx_http_req *req, const char *type, char id[ISX_OBJECT_ID_MAX + 
 {
     struct isx_node *n = req->ctx;
     struct isx_object *o = NULL;
-    const char *if_match = isx_http_header(req, "If-Match");
     int rc;
 
     if ((rc = path_id(req, type, id)) != 0)
@@ -336,17 +316,8 @@ current(struct isx_http_req *req, const char *type, char id[ISX_OBJECT_ID_MAX + 
         rc = isx_diag_set(&req->diag, ISX_ERETIRED, "id", "directory.retired", id);
         goto fail;
     }
-    if (if_match != NULL) {
-        size_t len = strlen(if_match);
-        /* ETag form ("...") or the bare version. */
-        if (len >= 2 && if_match[0] == '"' && if_match[len - 1] == '"') {
-            if_match = isx_arena_strndup(req->arena, if_match + 1, len - 2);
-        }
-        if (strcmp(if_match, o->version) != 0) {
-            rc = isx_diag_set(&req->diag, ISX_ECONFLICT, "If-Match", "object.conflict", o->version);
-            goto fail;
-        }
-    }
+    if ((rc = isx__api_if_match(req, o->version)) != 0)
+        goto fail;
     *out = o;
     return 0;
 fail:

@@ -12,23 +12,12 @@
 #include "isx/report.h"
 #include "isx/taxonomy.h"
 
-static int
-id_param(struct isx_http_req *req, const char **id)
-{
-    const char *p = req->nparams > 0 ? req->params[0] : "";
-
-    if (!isx_object_id_valid(p, NULL))
-        return isx_diag_set(&req->diag, ISX_ENOTFOUND, "id", "object.id", p);
-    *id = p;
-    return 0;
-}
-
 /*
  * Every object's page says where it sits in the transparency log and which checkpoint first
  * covers it (GET /api/v1/objects/{id}/log has the signed note itself).
  */
-static void
-log_headers(struct isx_http_req *req, const struct isx_object *o)
+void
+isx__api_log_headers(struct isx_http_req *req, const struct isx_object *o)
 {
     struct isx_node *n = req->ctx;
     uint64_t index, size;
@@ -42,6 +31,42 @@ log_headers(struct isx_http_req *req, const struct isx_object *o)
         isx_http_set_header(req, "ISX-Log-Checkpoint",
                             isx_arena_printf(req->arena, "%llu", (unsigned long long)size));
     free(note);
+}
+
+int
+isx__api_reply_object(struct isx_http_req *req, int status, const struct isx_object *o)
+{
+    isx_http_set_header(req, "ISX-Object-Hash", isx_arena_strdup(req->arena, o->hash_hex));
+    isx__api_log_headers(req, o);
+    return isx_http_reply_json(req, status, o->env);
+}
+
+int
+isx__api_if_match(struct isx_http_req *req, const char *version)
+{
+    const char *if_match = isx_http_header(req, "If-Match");
+    size_t len;
+
+    if (if_match == NULL)
+        return 0;
+    /* The ETag form ("...") or the bare version. */
+    len = strlen(if_match);
+    if (len >= 2 && if_match[0] == '"' && if_match[len - 1] == '"')
+        if_match = isx_arena_strndup(req->arena, if_match + 1, len - 2);
+    if (if_match == NULL || strcmp(if_match, version) != 0)
+        return isx_diag_set(&req->diag, ISX_ECONFLICT, "If-Match", "object.conflict", version);
+    return 0;
+}
+
+static int
+id_param(struct isx_http_req *req, const char **id)
+{
+    const char *p = req->nparams > 0 ? req->params[0] : "";
+
+    if (!isx_object_id_valid(p, NULL))
+        return isx_diag_set(&req->diag, ISX_ENOTFOUND, "id", "object.id", p);
+    *id = p;
+    return 0;
 }
 
 int
@@ -59,9 +84,7 @@ isx__api_object_get(struct isx_http_req *req)
     if (!isx_marking_allows_role(o->marking, req->user->role)) {
         rc = isx_diag_set(&req->diag, ISX_ENOTFOUND, "id", "api.not_found", id);
     } else {
-        isx_http_set_header(req, "ISX-Object-Hash", isx_arena_strdup(req->arena, o->hash_hex));
-        log_headers(req, o);
-        rc = isx_http_reply_json(req, 200, o->env);
+        rc = isx__api_reply_object(req, 200, o);
     }
     isx_object_free(o);
     return rc;
@@ -178,8 +201,7 @@ isx__api_object_import(struct isx_http_req *req)
     rc = isx_store_put(n->store, o, &change, NULL, 0);
     if (rc == ISX_EEXISTS) {
         /* Storage is idempotent by hash: the same object twice is not an error. */
-        isx_http_set_header(req, "ISX-Object-Hash", isx_arena_strdup(req->arena, o->hash_hex));
-        rc = isx_http_reply_json(req, 200, o->env);
+        rc = isx__api_reply_object(req, 200, o);
         goto done;
     }
     if (rc != 0) {
@@ -187,8 +209,7 @@ isx__api_object_import(struct isx_http_req *req)
                           o->id);
         goto done;
     }
-    isx_http_set_header(req, "ISX-Object-Hash", isx_arena_strdup(req->arena, o->hash_hex));
-    rc = isx_http_reply_json(req, 201, o->env);
+    rc = isx__api_reply_object(req, 201, o);
 done:
     isx_object_free(o);
     return rc;

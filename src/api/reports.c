@@ -13,6 +13,7 @@
 #include "isx/indicator.h"
 #include "isx/marking.h"
 #include "isx/report.h"
+#include "isx/schema.h"
 #include "isx/taxonomy.h"
 #include "isx/timeutil.h"
 
@@ -25,13 +26,6 @@ static int
 may_see_red(const struct isx_http_req *req)
 {
     return req->user->role != ISX_ROLE_OBSERVER;
-}
-
-static int
-reply_object(struct isx_http_req *req, int status, const struct isx_object *o)
-{
-    isx_http_set_header(req, "ISX-Object-Hash", isx_arena_strdup(req->arena, o->hash_hex));
-    return isx_http_reply_json(req, status, o->env);
 }
 
 /* Takes ownership of `body`. The marking is required: the originator chooses the TLP. */
@@ -66,7 +60,7 @@ publish(struct isx_http_req *req, const char *id, json_t *body, const json_t *cu
         if (status == 201)
             isx_http_set_header(req, "Location",
                                 isx_arena_printf(req->arena, "/api/v1/reports/%s", o->id));
-        rc = reply_object(req, status, o);
+        rc = isx__api_reply_object(req, status, o);
     }
     isx_object_free(o);
     return rc;
@@ -103,7 +97,7 @@ isx__api_report_update(struct isx_http_req *req)
 {
     struct isx_node *n = req->ctx;
     struct isx_object *o = NULL;
-    const char *id = NULL, *if_match = isx_http_header(req, "If-Match");
+    const char *id = NULL;
     json_t *body = NULL;
     int rc;
 
@@ -115,15 +109,8 @@ isx__api_report_update(struct isx_http_req *req)
         rc = isx_diag_set(&req->diag, ISX_EFORBIDDEN, "id", "directory.not_origin", o->origin);
         goto done;
     }
-    if (if_match != NULL) {
-        size_t len = strlen(if_match);
-        if (len >= 2 && if_match[0] == '"' && if_match[len - 1] == '"')
-            if_match = isx_arena_strndup(req->arena, if_match + 1, len - 2);
-        if (strcmp(if_match, o->version) != 0) {
-            rc = isx_diag_set(&req->diag, ISX_ECONFLICT, "If-Match", "object.conflict", o->version);
-            goto done;
-        }
-    }
+    if ((rc = isx__api_if_match(req, o->version)) != 0)
+        goto done;
     if ((rc = isx_http_body_json(req, &body)) != 0)
         goto done;
     if (!json_is_object(body)) {
@@ -177,21 +164,9 @@ check_query(struct isx_http_req *req, const char *name, const char *v, int ok, c
     return 0;
 }
 
-static int
-in_list(const char *v, const char *const *values)
-{
-    for (; v != NULL && *values != NULL; values++) {
-        if (strcmp(v, *values) == 0)
-            return 1;
-    }
-    return 0;
-}
-
 int
 isx__api_report_list(struct isx_http_req *req)
 {
-    static const char *const severities[] = {"low", "medium", "high", "critical", NULL};
-    static const char *const statuses[] = {"suspected", "confirmed", "resolved", NULL};
     struct isx_node *n = req->ctx;
     struct isx_report_query q = {0};
     struct isx_indicator *ind = NULL;
@@ -219,10 +194,10 @@ isx__api_report_list(struct isx_http_req *req)
                           "report.threat")) != 0 ||
         (rc = check_query(req, "feature", q.feature, isx_taxonomy_feature(q.feature, NULL) != NULL,
                           "report.feature")) != 0 ||
-        (rc = check_query(req, "severity", q.severity, in_list(q.severity, severities),
-                          "report.severity")) != 0 ||
-        (rc = check_query(req, "status", q.status, in_list(q.status, statuses), "report.status")) !=
-            0 ||
+        (rc = check_query(req, "severity", q.severity,
+                          isx_str_in(q.severity, isx_report_severities), "report.severity")) != 0 ||
+        (rc = check_query(req, "status", q.status, isx_str_in(q.status, isx_report_statuses),
+                          "report.status")) != 0 ||
         (rc = check_query(req, "sector", q.sector,
                           isx_vocab_find(ISX_VOCAB_SECTORS, q.sector) != NULL, "report.sector")) !=
             0 ||
@@ -367,6 +342,7 @@ isx__api_report_get(struct isx_http_req *req)
     }
     if ((rc = correlate(req, o, &correlated)) != 0)
         goto done;
+    isx__api_log_headers(req, o);
     doc = json_pack("{s:O, s:s, s:o}", "object", o->env, "hash", o->hash_hex, "correlated",
                     correlated);
     rc = doc != NULL ? isx_http_reply_json(req, 200, doc) : ISX_ENOMEM;

@@ -34,38 +34,26 @@ check_language(const json_t *v, const char *path, struct isx_diag *d)
 }
 
 static int
-one_of(const json_t *v, const char *path, struct isx_diag *d, const char *const *values,
-       const char *key)
-{
-    const char *s = json_string_value(v);
-
-    for (; *values != NULL; values++) {
-        if (strcmp(s, *values) == 0)
-            return 0;
-    }
-    return isx_diag_set(d, ISX_EFIELD, path, key, s);
-}
-
-static int
 check_status(const json_t *v, const char *path, struct isx_diag *d)
 {
     static const char *const values[] = {"active", "retired", NULL};
-    return one_of(v, path, d, values, "directory.status");
+    return isx_schema_one_of(v, path, d, values, "directory.status");
 }
+
+const char *const isx_authority_categories[] = {
+    "cert", "foreign-affairs", "regulator", "law-enforcement", "defence", "other", NULL};
+const char *const isx_poc_kinds[] = {"diplomatic", "technical", NULL};
 
 static int
 check_category(const json_t *v, const char *path, struct isx_diag *d)
 {
-    static const char *const values[] = {
-        "cert", "foreign-affairs", "regulator", "law-enforcement", "defence", "other", NULL};
-    return one_of(v, path, d, values, "directory.category");
+    return isx_schema_one_of(v, path, d, isx_authority_categories, "directory.category");
 }
 
 static int
 check_poc_kind(const json_t *v, const char *path, struct isx_diag *d)
 {
-    static const char *const values[] = {"diplomatic", "technical", NULL};
-    return one_of(v, path, d, values, "directory.kind");
+    return isx_schema_one_of(v, path, d, isx_poc_kinds, "directory.kind");
 }
 
 static int
@@ -164,7 +152,7 @@ static int
 check_day(const json_t *v, const char *path, struct isx_diag *d)
 {
     static const char *const values[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun", NULL};
-    return one_of(v, path, d, values, "directory.day");
+    return isx_schema_one_of(v, path, d, values, "directory.day");
 }
 
 /* IANA zone names: "UTC" or Area/Location of letters, digits, '_', '-', '+' and '/'. */

@@ -43,31 +43,19 @@ check_sector(const json_t *v, const char *path, struct isx_diag *d)
     return 0;
 }
 
-static int
-one_of(const json_t *v, const char *path, struct isx_diag *d, const char *const *values,
-       const char *key)
-{
-    const char *s = json_string_value(v);
-
-    for (; *values != NULL; values++) {
-        if (strcmp(s, *values) == 0)
-            return 0;
-    }
-    return isx_diag_set(d, ISX_EFIELD, path, key, s);
-}
+const char *const isx_report_severities[] = {"low", "medium", "high", "critical", NULL};
+const char *const isx_report_statuses[] = {"suspected", "confirmed", "resolved", NULL};
 
 static int
 check_severity(const json_t *v, const char *path, struct isx_diag *d)
 {
-    static const char *const values[] = {"low", "medium", "high", "critical", NULL};
-    return one_of(v, path, d, values, "report.severity");
+    return isx_schema_one_of(v, path, d, isx_report_severities, "report.severity");
 }
 
 static int
 check_status(const json_t *v, const char *path, struct isx_diag *d)
 {
-    static const char *const values[] = {"suspected", "confirmed", "resolved", NULL};
-    return one_of(v, path, d, values, "report.status");
+    return isx_schema_one_of(v, path, d, isx_report_statuses, "report.status");
 }
 
 static int

@@ -10,6 +10,25 @@
 static int check_value(const json_t *v, const struct isx_schema_field *f, const char *path,
                        struct isx_diag *d);
 
+int
+isx_str_in(const char *s, const char *const *values)
+{
+    for (; s != NULL && *values != NULL; values++) {
+        if (strcmp(s, *values) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+int
+isx_schema_one_of(const json_t *v, const char *path, struct isx_diag *d, const char *const *values,
+                  const char *key)
+{
+    if (!isx_str_in(json_string_value(v), values))
+        return isx_diag_set(d, ISX_EFIELD, path, key, json_string_value(v));
+    return 0;
+}
+
 size_t
 isx_utf8_chars(const char *s)
 {

@@ -110,6 +110,21 @@ test_submit_normalises(void **state)
     assert_string_equal(json_string_value(json_object_get(json_array_get(inds, 3), "value")),
                         "https://evil.example/a/~user");
     json_decref(doc);
+
+    /* The report's page says where it sits in the transparency log, and which checkpoint
+     * covers it once one has been signed. */
+    struct isx_buf out = ISX_BUF_INIT, err = ISX_BUF_INIT;
+    char url[256], auth[128];
+    json_decref(call("POST", "/api/v1/log/checkpoint", NULL, NULL, 201));
+    snprintf(url, sizeof(url), "%s%s", node.url, path);
+    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", node.token);
+    assert_int_equal(run_prog("/usr/bin/curl", &out, &err, "-s", "-D", "-", "-o", "/dev/null", "-H",
+                              auth, url, NULL),
+                     0);
+    assert_non_null(strstr(out.data, "ISX-Log-Index: "));
+    assert_non_null(strstr(out.data, "ISX-Log-Checkpoint: "));
+    isx_buf_free(&out);
+    isx_buf_free(&err);
     free(id);
 }
 
