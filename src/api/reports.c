@@ -233,10 +233,14 @@ isx__api_report_list(struct isx_http_req *req)
     if (indicator != NULL) {
         if ((ind = malloc(sizeof(*ind))) == NULL)
             return ISX_ENOMEM;
-        rc = to_key(req, NULL, indicator, "indicator", ind, &key, &req->diag);
+        struct isx_diag d = {0};
+        rc = to_key(req, NULL, indicator, "indicator", ind, &key, &d);
         free(ind);
+        /* In a query an unparsable indicator is a bad request (400), not a bad body field. */
+        if (rc == ISX_EFIELD)
+            return isx_diag_set(&req->diag, ISX_EINVAL, d.field, d.key, d.arg);
         if (rc != 0)
-            return rc == ISX_EFIELD ? (req->diag.code = ISX_EINVAL) : rc;
+            return rc;
         q.indicator_type = key.type;
         q.indicator_value = key.value;
     }
