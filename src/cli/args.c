@@ -221,3 +221,48 @@ isx__cli_langtext(struct isx__cli *c, enum isx__cli_opt opt, const char *arg, co
     *text = t;
     return 0;
 }
+
+/* Calls `fn` for each comma-separated item of each value of `opt`. */
+int
+isx__cli_each_item(struct isx__cli *c, const struct isx__cli_args *a, enum isx__cli_opt opt,
+                   int (*fn)(struct isx__cli *c, const char *item, void *arg), void *arg)
+{
+    char item[128];
+    const char *v;
+    size_t i = 0;
+    int rc;
+
+    while ((v = isx__cli_next(a, opt, &i)) != NULL) {
+        const char *p = v;
+        do {
+            const char *comma = strchr(p, ',');
+            size_t len = comma != NULL ? (size_t)(comma - p) : strlen(p);
+            while (len > 0 && *p == ' ')
+                p++, len--;
+            while (len > 0 && p[len - 1] == ' ')
+                len--;
+            if (len == 0 || len >= sizeof(item))
+                return isx__cli_bad(c, opt, "cli.err.list_item", v);
+            memcpy(item, p, len);
+            item[len] = '\0';
+            if ((rc = fn(c, item, arg)) != 0)
+                return rc;
+            p = comma != NULL ? comma + 1 : NULL;
+        } while (p != NULL);
+    }
+    return 0;
+}
+
+int
+isx__cli_append_unique(json_t *array, const char *s)
+{
+    size_t i;
+    json_t *v;
+
+    json_array_foreach(array, i, v)
+    {
+        if (strcmp(json_string_value(v), s) == 0)
+            return 0;
+    }
+    return json_array_append_new(array, json_string(s)) == 0 ? 0 : ISX_ENOMEM;
+}

@@ -347,4 +347,10 @@ typedef int (*isx__cli_row_fn)(struct isx__cli *c, struct isx__cli_table *t, con
 int isx__cli_pages(struct isx__cli *c, const char *base, const char *cursor, int all_pages,
                    struct isx__cli_table *t, isx__cli_row_fn row, const char *empty_key);
 
+/* Calls `fn` for each comma-separated item of each value of `opt` (src/cli/args.c). */
+int isx__cli_each_item(struct isx__cli *c, const struct isx__cli_args *a, enum isx__cli_opt opt,
+                       int (*fn)(struct isx__cli *c, const char *item, void *arg), void *arg);
+/* Appends a string to an array unless it is already there (the API wants unique items). */
+int isx__cli_append_unique(json_t *array, const char *s);
+
 #endif

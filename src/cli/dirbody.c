@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "isx/schema.h"
 #include "isx/object.h"
 #include "isx/taxonomy.h"
 
@@ -26,16 +27,6 @@ static int
 bad_value(struct isx__cli *c, const char *field, const char *key, const char *arg)
 {
     return isx__cli_fail(c, ISX_EINVAL, field, key, arg, 2);
-}
-
-static int
-one_of(const char *v, const char *const *values)
-{
-    for (; *values != NULL; values++) {
-        if (strcmp(v, *values) == 0)
-            return 1;
-    }
-    return 0;
 }
 
 /* A party code as the API wants it (upper case), checked against the built-in list. */
@@ -88,58 +79,12 @@ hhmm_valid(const char *s, size_t len)
     return m <= 59 && (h <= 23 || (h == 24 && m == 0));
 }
 
-/* Calls `fn` for each comma-separated item of each value of `opt`. */
-static int
-each_item(struct isx__cli *c, const struct isx__cli_args *a, enum isx__cli_opt opt,
-          int (*fn)(struct isx__cli *c, const char *item, void *arg), void *arg)
-{
-    char item[128];
-    const char *v;
-    size_t i = 0;
-    int rc;
-
-    while ((v = isx__cli_next(a, opt, &i)) != NULL) {
-        const char *p = v;
-        do {
-            const char *comma = strchr(p, ',');
-            size_t len = comma != NULL ? (size_t)(comma - p) : strlen(p);
-            while (len > 0 && *p == ' ')
-                p++, len--;
-            while (len > 0 && p[len - 1] == ' ')
-                len--;
-            if (len == 0 || len >= sizeof(item))
-                return bad_value(c, isx__cli_opt_name(opt), "cli.err.list_item", v);
-            memcpy(item, p, len);
-            item[len] = '\0';
-            if ((rc = fn(c, item, arg)) != 0)
-                return rc;
-            p = comma != NULL ? comma + 1 : NULL;
-        } while (p != NULL);
-    }
-    return 0;
-}
-
-/* Appends a string to an array unless it is already there (the API wants unique items). */
-static int
-append_unique(json_t *array, const char *s)
-{
-    size_t i;
-    json_t *v;
-
-    json_array_foreach(array, i, v)
-    {
-        if (strcmp(json_string_value(v), s) == 0)
-            return 0;
-    }
-    return json_array_append_new(array, json_string(s)) == 0 ? 0 : ISX_ENOMEM;
-}
-
 static int
 add_direction(struct isx__cli *c, const char *item, void *arg)
 {
     char code[8];
     int rc = isx__cli_direction_code(c, item, code);
-    return rc != 0 ? rc : append_unique(arg, code);
+    return rc != 0 ? rc : isx__cli_append_unique(arg, code);
 }
 
 static int
@@ -152,7 +97,7 @@ add_language(struct isx__cli *c, const char *item, void *arg)
         code[i] = (char)(item[i] >= 'A' && item[i] <= 'Z' ? item[i] + 32 : item[i]);
     if (n >= sizeof(code) || !isx_language_valid(code))
         return bad_value(c, "--language", "cli.err.language", item);
-    return append_unique(arg, code);
+    return isx__cli_append_unique(arg, code);
 }
 
 static int
@@ -180,7 +125,7 @@ add_day(struct isx__cli *c, const char *item, void *arg)
     if (first < 0 || last < first)
         return bad_value(c, "--days", "cli.err.day", item);
     for (int i = first; i <= last; i++) {
-        int rc = append_unique(arg, days[i]);
+        int rc = isx__cli_append_unique(arg, days[i]);
         if (rc != 0)
             return rc;
     }
@@ -268,7 +213,7 @@ apply_list(struct isx__cli *c, const struct isx__cli_args *a, enum isx__cli_opt 
         return 0;
     if ((list = json_array()) == NULL)
         return ISX_ENOMEM;
-    if ((rc = each_item(c, a, opt, fn, list)) == 0)
+    if ((rc = isx__cli_each_item(c, a, opt, fn, list)) == 0)
         rc = json_object_set(body, field, list) == 0 ? 0 : ISX_ENOMEM;
     json_decref(list);
     return rc;
@@ -298,7 +243,7 @@ isx__cli_authority_apply(struct isx__cli *c, const struct isx__cli_args *a, json
         (rc = isx__cli_one(c, a, CLI_OPT_CATEGORY, &category)) != 0)
         return rc;
     if (category != NULL) {
-        if (!one_of(category, categories))
+        if (!isx_str_in(category, categories))
             return bad_value(c, "--category", "cli.err.category", category);
         json_object_set_new(body, "category", json_string(category));
     }
@@ -417,7 +362,7 @@ isx__cli_poc_apply(struct isx__cli *c, const struct isx__cli_args *a, json_t *bo
         (rc = isx__cli_one(c, a, CLI_OPT_AUTHORITY, &authority)) != 0)
         return rc;
     if (kind != NULL) {
-        if (!one_of(kind, kinds))
+        if (!isx_str_in(kind, kinds))
             return bad_value(c, "--kind", "cli.err.kind", kind);
         json_object_set_new(body, "kind", json_string(kind));
     }
@@ -480,11 +425,11 @@ isx__cli_poc_require(struct isx__cli *c, const struct isx__cli_args *a)
 int
 isx__cli_category_valid(const char *v)
 {
-    return one_of(v, categories);
+    return isx_str_in(v, categories);
 }
 
 int
 isx__cli_kind_valid(const char *v)
 {
-    return one_of(v, kinds);
+    return isx_str_in(v, kinds);
 }

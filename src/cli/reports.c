@@ -164,52 +164,6 @@ time_value(struct isx__cli *c, enum isx__cli_opt opt, const char *in, int end,
     return 0;
 }
 
-/* Calls `fn` for each comma-separated item of each value of `opt`. */
-static int
-each_item(struct isx__cli *c, const struct isx__cli_args *a, enum isx__cli_opt opt,
-          int (*fn)(struct isx__cli *c, const char *item, void *arg), void *arg)
-{
-    char item[128];
-    const char *v;
-    size_t i = 0;
-    int rc;
-
-    while ((v = isx__cli_next(a, opt, &i)) != NULL) {
-        const char *p = v;
-        do {
-            const char *comma = strchr(p, ',');
-            size_t len = comma != NULL ? (size_t)(comma - p) : strlen(p);
-            while (len > 0 && *p == ' ')
-                p++, len--;
-            while (len > 0 && p[len - 1] == ' ')
-                len--;
-            if (len == 0 || len >= sizeof(item))
-                return isx__cli_bad(c, opt, "cli.err.list_item", v);
-            memcpy(item, p, len);
-            item[len] = '\0';
-            if ((rc = fn(c, item, arg)) != 0)
-                return rc;
-            p = comma != NULL ? comma + 1 : NULL;
-        } while (p != NULL);
-    }
-    return 0;
-}
-
-/* Appends a string to an array unless it is already there (the API wants unique items). */
-static int
-append_unique(json_t *array, const char *s)
-{
-    size_t i;
-    json_t *v;
-
-    json_array_foreach(array, i, v)
-    {
-        if (strcmp(json_string_value(v), s) == 0)
-            return 0;
-    }
-    return json_array_append_new(array, json_string(s)) == 0 ? 0 : ISX_ENOMEM;
-}
-
 /* ---- how reports look ---- */
 
 /* "T3 Information crime" from the built-in Annex 2, for table cells. */
@@ -895,7 +849,7 @@ add_party(struct isx__cli *c, const char *item, void *arg)
 {
     char code[8];
     int rc = isx__cli_party_code(c, "--to", item, code);
-    return rc != 0 ? rc : append_unique(arg, code);
+    return rc != 0 ? rc : isx__cli_append_unique(arg, code);
 }
 
 static int
@@ -903,7 +857,7 @@ add_sector(struct isx__cli *c, const char *item, void *arg)
 {
     char code[32];
     int rc = sector_code(c, CLI_OPT_SECTOR, item, code);
-    return rc != 0 ? rc : append_unique(arg, code);
+    return rc != 0 ? rc : isx__cli_append_unique(arg, code);
 }
 
 struct features {
@@ -924,7 +878,7 @@ add_feature(struct isx__cli *c, const char *item, void *arg)
     isx_taxonomy_feature(code, &threat);
     if (strcmp(str(threat, "code") != NULL ? str(threat, "code") : "", f->threat) != 0)
         return isx__cli_bad(c, CLI_OPT_FEATURE, "cli.err.feature_threat", item);
-    return append_unique(f->list, code);
+    return isx__cli_append_unique(f->list, code);
 }
 
 /* The texts of a repeated LANG:TEXT option as a language map. */
@@ -990,7 +944,7 @@ import_marking(struct isx__cli *c, const struct isx__cli_args *a, json_t *body)
     rc = ISX_ENOMEM;
     if ((marking = json_pack("{s:s, s:[]}", "tlp", isx_tlp_name(level), "to")) == NULL)
         goto cleanup;
-    if ((rc = each_item(c, a, CLI_OPT_TO, add_party, json_object_get(marking, "to"))) != 0)
+    if ((rc = isx__cli_each_item(c, a, CLI_OPT_TO, add_party, json_object_get(marking, "to"))) != 0)
         goto cleanup;
     while ((v = isx__cli_next(a, CLI_OPT_LABEL, &i)) != NULL) {
         json_t *s = json_string(v);
@@ -1051,7 +1005,7 @@ import_header(struct isx__cli *c, const struct isx__cli_args *a, json_t **out)
         (f.list = json_array()) == NULL)
         goto cleanup;
     f.threat = threat;
-    rc = each_item(c, a, CLI_OPT_FEATURE, add_feature, &f);
+    rc = isx__cli_each_item(c, a, CLI_OPT_FEATURE, add_feature, &f);
     list = f.list;
     f.list = NULL;
     if (rc != 0 || (rc = set_nonempty(body, "features", list)) != 0)
@@ -1071,7 +1025,7 @@ import_header(struct isx__cli *c, const struct isx__cli_args *a, json_t **out)
         rc = ISX_ENOMEM;
         goto cleanup;
     }
-    if ((rc = each_item(c, a, CLI_OPT_SECTOR, add_sector, list)) != 0)
+    if ((rc = isx__cli_each_item(c, a, CLI_OPT_SECTOR, add_sector, list)) != 0)
         goto cleanup;
     rc = set_nonempty(body, "sectors", list);
     list = NULL;
