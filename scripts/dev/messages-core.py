@@ -1,6 +1,6 @@
 # Builds data/messages.json: the core/API messages below plus the CLI messages in
-# the other messages-*.json files beside this file. Run: python3 scripts/dev/messages-core.py \
-#   scripts/dev/messages-cli.json scripts/dev/messages-indicator.json > data/messages.json.
+# the other messages-*.json files beside this file. Run scripts/dev/messages.sh, which
+# passes them all and writes data/messages.json.
 # Kept as a table so the three languages of a message stay side by side for review.
 import json, sys
 M = {
