@@ -23,7 +23,12 @@ void isx_api_metrics(void *ctx, struct isx_buf *out);
 /* Shared by the handlers (src/api/objects.c). */
 /* Sets ISX-Log-Index and ISX-Log-Checkpoint: where the object sits in the transparency log. */
 void isx__api_log_headers(struct isx_http_req *req, const struct isx_object *o);
-/* Answers with the envelope, its hash in ISX-Object-Hash and its log position. */
+/* May the caller read `o`? Its marking allows the role, and it is not sealed to others. */
+int isx__api_readable(struct isx_http_req *req, const struct isx_object *o);
+/* What the API shows of an object (new reference): the envelope, and for a sealed object
+ * this node opened, the opened body beside "sealed". */
+json_t *isx__api_object_view(const struct isx_object *o);
+/* Answers with the view, its hash in ISX-Object-Hash and its log position. */
 int isx__api_reply_object(struct isx_http_req *req, int status, const struct isx_object *o);
 /* ISX_ECONFLICT (diag set) when an If-Match header names another version than `version`. */
 int isx__api_if_match(struct isx_http_req *req, const char *version);
@@ -56,5 +61,11 @@ int isx__api_log_consistency(struct isx_http_req *req);
 int isx__api_object_log(struct isx_http_req *req);
 int isx__api_indicator_lookup_batch(struct isx_http_req *req);
 int isx__api_user_create(struct isx_http_req *req);
+int isx__api_peer_list(struct isx_http_req *req);
+int isx__api_peer_add(struct isx_http_req *req);
+int isx__api_peer_get(struct isx_http_req *req);
+int isx__api_peer_remove(struct isx_http_req *req);
+int isx__api_release_create(struct isx_http_req *req);
+int isx__api_alarm_list(struct isx_http_req *req);
 
 #endif

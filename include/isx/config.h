@@ -29,6 +29,10 @@ struct isx_config {
     int log_requests;                      /* [http] log_requests = yes */
     int signer_process;                    /* [security] signer_process = yes */
     unsigned checkpoint_interval; /* [log] checkpoint_interval = 60 (seconds; 0: on demand) */
+    unsigned sync_interval;       /* [federation] sync_interval = 5 (seconds; 0: no sync) */
+    unsigned witness_interval;    /* [federation] witness_interval = 30 (seconds) */
+    unsigned sig_window;          /* [federation] window = 300 (seconds a signature is valid) */
+    int relay;                    /* [federation] relay = no */
     char secret_labels[ISX_CONFIG_LABELS][ISX_CONFIG_LABEL_MAX]; /* [marking] secret_labels */
     size_t nsecret_labels;
 };

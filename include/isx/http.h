@@ -126,4 +126,18 @@ int isx_http_request(const char *method, const char *url, const char *token, enu
                      const char *body, size_t body_len, long timeout_ms,
                      struct isx_http_response *resp);
 
+/* The same request with extra headers: `headers` holds `nheaders` (name, value) pairs. */
+struct isx_http_call {
+    const char *method;
+    const char *url;
+    const char *token; /* may be NULL */
+    enum isx_lang lang;
+    const char *body; /* may be NULL */
+    size_t body_len;
+    long timeout_ms;
+    const char *const *headers;
+    size_t nheaders;
+};
+int isx_http_call(const struct isx_http_call *call, struct isx_http_response *resp);
+
 #endif

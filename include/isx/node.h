@@ -21,11 +21,15 @@
 #include "isx/sign.h"
 #include "isx/store.h"
 
+struct isx_fed;
+
 struct isx_node {
     char dir[ISX_CONFIG_PATH_MAX];
     struct isx_config cfg;
     struct isx_store *store;
     struct isx_signer *signer;
+    struct isx_box_key *box; /* opens what is sealed for this party; owned */
+    struct isx_fed *fed;     /* the running federation (isxd), or NULL; not owned */
     uint8_t sign_pk[ISX_SIGN_PUBLIC_LEN];
     uint8_t box_pk[ISX_BOX_PUBLIC_LEN];
     int64_t started_ms;
@@ -56,10 +60,22 @@ int isx_node_publish(struct isx_node *n, const char *type, const char *id, json_
                      json_t *body, const struct isx_change *change, const char *expect_version,
                      struct isx_object **out, struct isx_diag *d);
 
-/* Reads the current version of `id` as an object; ISX_ENOTFOUND. */
+/*
+ * The X25519 public key that seals for `party`: this node's own, a peer's, or the one in the
+ * party's directory entry. ISX_EKEY when none is known.
+ */
+int isx_node_box_key_of(struct isx_node *n, const char *party, uint8_t pk[ISX_BOX_PUBLIC_LEN]);
+
+/*
+ * Reads the current version of `id` as an object; ISX_ENOTFOUND. A sealed object this node
+ * opened carries its clear body in o->opened.
+ */
 int isx_node_get(struct isx_node *n, const char *id, const char *version, struct isx_object **out);
 
-/* Key lookup for isx_object_verify: this node's key, or keys in a party's directory entry. */
+/*
+ * Key lookup for isx_object_verify: this node's key, a peer's key (added by an operator), or
+ * the keys in a party's directory entry (the party's own, or the depositary's signed one).
+ */
 int isx_node_keyfn(void *ctx, const char *origin, const char *key_id,
                    uint8_t pk[ISX_SIGN_PUBLIC_LEN]);
 

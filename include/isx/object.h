@@ -37,6 +37,7 @@ struct isx_object {
     const char *origin;  /* borrowed from env */
     const json_t *marking;
     const json_t *body;       /* NULL when sealed */
+    json_t *opened;           /* a sealed object's body, once this node opened it; owned */
     struct isx_buf canonical; /* canonical form with "sig" (set once signed or parsed) */
     uint8_t hash[32];
     char hash_hex[65];
@@ -108,6 +109,9 @@ typedef int (*isx_object_keyfn)(void *ctx, const char *origin, const char *key_i
  */
 int isx_object_verify(const struct isx_object *o, isx_object_keyfn keyfn, void *ctx,
                       struct isx_diag *d);
+
+/* The body to read: the clear one, or a sealed object's body once this node opened it. */
+const json_t *isx_object_clear_body(const struct isx_object *o);
 
 void isx_object_free(struct isx_object *o);
 

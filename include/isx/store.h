@@ -135,6 +135,74 @@ int isx_store_objects_scan(struct isx_store *s, isx_store_object_fn fn, void *ct
 typedef int (*isx_store_checkpoint_fn)(void *ctx, uint64_t size, const char *note);
 int isx_store_checkpoints_scan(struct isx_store *s, isx_store_checkpoint_fn fn, void *ctx);
 
+/*
+ * Federation (issue 5, src/store/peers.c). A peer is a node of another party: where it
+ * answers, the keys it signs with and seals to, and how far delivery has gone each way. The
+ * cursors are log positions: `push_cursor` in this node's log (every leaf below it has been
+ * offered to the peer), `pull_cursor` in the peer's log (every leaf below it has been taken).
+ */
+struct isx_peer {
+    char party[4];
+    char url[256];
+    char name[256];    /* the peer node's name: its key name and log origin */
+    char sign_key[48]; /* base64 Ed25519 public key */
+    char key_id[9];    /* signed-note key id of (name, sign_key) */
+    char box_key[48];  /* base64 X25519 public key */
+    int relay;         /* forwards sealed objects to parties this node does not reach */
+    char added_at[32];
+    uint64_t push_cursor;
+    uint64_t pull_cursor;
+    int64_t sent, received, refused;
+    char last_contact[32]; /* empty: never */
+    char last_error[256];  /* empty: none since the last success */
+    char last_error_at[32];
+    int64_t witnessed_size; /* -1: no checkpoint of the peer seen yet */
+};
+
+/* Adds a peer or replaces its address and keys; cursors and counters stay. */
+int isx_store_peer_put(struct isx_store *s, const struct isx_peer *p, const char *actor);
+int isx_store_peer_get(struct isx_store *s, const char *party, struct isx_peer *out);
+/* All peers by party code; *out malloc'd (free()), *n entries. */
+int isx_store_peer_list(struct isx_store *s, struct isx_peer **out, size_t *n);
+int isx_store_peer_remove(struct isx_store *s, const char *party);
+
+/* What one exchange with a peer changed; a cursor of 0 leaves that cursor as it is. */
+struct isx_peer_progress {
+    uint64_t push_cursor;
+    uint64_t pull_cursor;
+    int64_t sent, received, refused;
+    const char *error; /* NULL: the exchange succeeded (sets last_contact, clears last_error) */
+};
+int isx_store_peer_progress(struct isx_store *s, const char *party,
+                            const struct isx_peer_progress *pr);
+
+/* The last checkpoint of the peer's log this node verified (witnessing); *note malloc'd. */
+int isx_store_peer_witnessed(struct isx_store *s, const char *party, uint64_t size,
+                             const char *note);
+int isx_store_peer_witness_note(struct isx_store *s, const char *party, char **note,
+                                uint64_t *size);
+
+/* Alarms: a peer showed two views of its log that cannot both be true. Kept as evidence. */
+int isx_store_alarm_add(struct isx_store *s, const char *peer, const char *kind, const char *detail,
+                        const json_t *evidence);
+/* [{"id","at","peer","kind","detail","evidence"}...] newest first. */
+int isx_store_alarm_list(struct isx_store *s, json_t **out);
+int isx_store_alarm_count(struct isx_store *s, int64_t *count);
+
+/* Cosignatures witnesses made of this node's checkpoint of `size` (note signature lines). */
+int isx_store_cosig_add(struct isx_store *s, uint64_t size, const char *witness, const char *line);
+/* The lines for `size`, as a new array of strings. */
+int isx_store_cosig_list(struct isx_store *s, uint64_t size, json_t **lines);
+
+/* Objects in log order from leaf `after` on (seq > after), at most `limit`; fn as for scans. */
+int isx_store_log_range(struct isx_store *s, uint64_t after, size_t limit, isx_store_object_fn fn,
+                        void *ctx);
+/* The latest release naming `party` for the object with this hash; its canonical bytes. */
+int isx_store_release_find(struct isx_store *s, const uint8_t hash[32], const char *party,
+                           struct isx_buf *out);
+/* The clear body this node kept for a sealed object it opened (ISX_ENOTFOUND if none). */
+int isx_store_opened_get(struct isx_store *s, const uint8_t hash[32], json_t **body);
+
 /* Rebuilds every projection from the stored objects; *count = objects replayed. */
 int isx_store_reindex(struct isx_store *s, size_t *count);
 

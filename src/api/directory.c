@@ -191,8 +191,8 @@ check_ownership(struct isx_http_req *req, const char *type, const json_t *body,
         return isx_diag_set(&req->diag, ISX_EFIELD, "party", "directory.own_party", n->cfg.party);
     if (aref != NULL) {
         rc = isx_node_get(n, aref, NULL, &a);
-        int ok = rc == 0 && a->body != NULL &&
-                 strcmp(json_string_value(json_object_get(a->body, "party")), party) == 0;
+        int ok = rc == 0 && isx_object_clear_body(a) != NULL &&
+                 strcmp(json_string_value(json_object_get(isx_object_clear_body(a), "party")), party) == 0;
         isx_object_free(a);
         if (!ok)
             return isx_diag_set(&req->diag, ISX_EFIELD, "authority", "directory.authority_unknown",
@@ -218,7 +218,7 @@ publish(struct isx_http_req *req, const char *type, const char *id, json_t *mark
                 req, "Location",
                 isx_arena_printf(req->arena, "%s/%s", req->path,
                                  strcmp(type, "party") == 0
-                                     ? json_string_value(json_object_get(o->body, "code"))
+                                     ? json_string_value(json_object_get(isx_object_clear_body(o), "code"))
                                      : o->id));
         rc = isx__api_reply_object(req, status, o);
     }
@@ -286,7 +286,7 @@ isx__api_dir_get(struct isx_http_req *req)
         return rc;
     if ((rc = isx_node_get(n, id, isx_http_query(req, "version"), &o)) != 0)
         return isx_diag_set(&req->diag, rc, "id", rc == ISX_ENOTFOUND ? "api.not_found" : NULL, id);
-    if (!isx_marking_allows_role(o->marking, req->user->role))
+    if (!isx__api_readable(req, o))
         rc = isx_diag_set(&req->diag, ISX_ENOTFOUND, "id", "api.not_found", id);
     else
         rc = isx__api_reply_object(req, 200, o);
@@ -311,7 +311,7 @@ current(struct isx_http_req *req, const char *type, char id[ISX_OBJECT_ID_MAX + 
         rc = isx_diag_set(&req->diag, ISX_EFORBIDDEN, "id", "directory.not_origin", o->origin);
         goto fail;
     }
-    const char *status = json_string_value(json_object_get(o->body, "status"));
+    const char *status = json_string_value(json_object_get(isx_object_clear_body(o), "status"));
     if (status != NULL && strcmp(status, "retired") == 0) {
         rc = isx_diag_set(&req->diag, ISX_ERETIRED, "id", "directory.retired", id);
         goto fail;
@@ -353,7 +353,7 @@ isx__api_dir_update(struct isx_http_req *req)
         goto done;
     /* A contact's party cannot move: a new party means a new nomination. */
     const char *pkey = strcmp(type, "party") == 0 ? "code" : "party";
-    if (!json_equal(json_object_get(body, pkey), json_object_get(o->body, pkey))) {
+    if (!json_equal(json_object_get(body, pkey), json_object_get(isx_object_clear_body(o), pkey))) {
         rc = isx_diag_set(&req->diag, ISX_EFIELD, pkey, "directory.immutable", pkey);
         goto done;
     }
@@ -381,7 +381,7 @@ isx__api_dir_retire(struct isx_http_req *req)
         rc = isx_diag_set(&req->diag, ISX_EINVAL, "", "api.no_body", NULL);
         goto done;
     }
-    body = json_deep_copy(o->body);
+    body = json_deep_copy(isx_object_clear_body(o));
     if (body == NULL) {
         rc = ISX_ENOMEM;
         goto done;

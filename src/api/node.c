@@ -12,10 +12,12 @@
 #include <unistd.h>
 
 #include "isx/directory.h"
+#include "isx/fed.h"
 #include "isx/hash.h"
 #include "isx/jcs.h"
 #include "isx/marking.h"
 #include "isx/node.h"
+#include "isx/seal.h"
 #include "isx/taxonomy.h"
 
 int
@@ -130,6 +132,8 @@ open_parts(struct isx_node *n, int create, int spawn, struct isx_diag *d)
         goto done;
     }
     isx_box_key_public(bk, n->box_pk);
+    n->box = bk;
+    bk = NULL;
     isx_sign_key_public(sk, n->sign_pk);
     rc = spawn && n->cfg.signer_process ? isx_signer_spawn(sk, n->cfg.name, &n->signer)
                                         : isx_signer_local(sk, n->cfg.name, &n->signer);
@@ -317,7 +321,76 @@ isx_node_free(struct isx_node *n)
         return;
     isx_store_close(n->store);
     isx_signer_free(n->signer);
+    isx_box_key_free(n->box);
     free(n);
+}
+
+int
+isx_node_box_key_of(struct isx_node *n, const char *party, uint8_t pk[ISX_BOX_PUBLIC_LEN])
+{
+    struct isx_object *entry = NULL;
+    char id[ISX_OBJECT_ID_MAX + 1];
+    struct isx_peer peer;
+    const char *b64 = NULL;
+    size_t len;
+    int rc = ISX_EKEY;
+
+    if (strcmp(party, n->cfg.party) == 0) {
+        memcpy(pk, n->box_pk, ISX_BOX_PUBLIC_LEN);
+        return 0;
+    }
+    if (isx_store_peer_get(n->store, party, &peer) == 0) {
+        b64 = peer.box_key;
+    } else {
+        isx_directory_party_id(party, id);
+        if (isx_node_get(n, id, NULL, &entry) == 0 && entry->body != NULL)
+            b64 = json_string_value(json_object_get(entry->body, "box_key"));
+    }
+    if (b64 != NULL && isx_base64_decode(b64, strlen(b64), pk, ISX_BOX_PUBLIC_LEN, &len) == 0 &&
+        len == ISX_BOX_PUBLIC_LEN)
+        rc = 0;
+    isx_object_free(entry);
+    return rc;
+}
+
+/* Seals `o` for every party its marking names and this one; keeps the clear body opened. */
+static int
+seal_for_recipients(struct isx_node *n, struct isx_object *o, struct isx_diag *d)
+{
+    struct isx_seal_recipient r[ISX_SEAL_MAX_RECIPIENTS];
+    const json_t *to = json_object_get(o->marking, "to");
+    json_t *clear = json_deep_copy(o->body);
+    size_t nr = 0, i;
+    json_t *p;
+    int rc;
+
+    if (clear == NULL)
+        return ISX_ENOMEM;
+    r[nr].party = n->cfg.party;
+    memcpy(r[nr++].box_pk, n->box_pk, ISX_BOX_PUBLIC_LEN);
+    json_array_foreach(to, i, p)
+    {
+        const char *party = json_string_value(p);
+        if (strcmp(party, n->cfg.party) == 0)
+            continue;
+        if (nr == ISX_SEAL_MAX_RECIPIENTS) {
+            rc = isx_diag_set(d, ISX_ERANGE, "marking.to", "seal.too_many", NULL);
+            goto fail;
+        }
+        r[nr].party = party;
+        if (isx_node_box_key_of(n, party, r[nr].box_pk) != 0) {
+            rc = isx_diag_set(d, ISX_EKEY, "marking.to", "seal.no_key", party);
+            goto fail;
+        }
+        nr++;
+    }
+    if ((rc = isx_object_seal(o, r, nr)) != 0)
+        goto fail;
+    o->opened = clear;
+    return 0;
+fail:
+    json_decref(clear);
+    return rc;
 }
 
 int
@@ -339,8 +412,14 @@ isx_node_publish(struct isx_node *n, const char *type, const char *id, json_t *m
         json_decref(body);
         return rc;
     }
+    enum isx_tlp tlp = ISX_TLP_CLEAR;
+    isx_tlp_parse(json_string_value(json_object_get(marking, "tlp")), &tlp);
     if ((rc = isx_object_new(type, id, n->cfg.party, marking, body, expect_version, &o)) != 0)
         return rc;
+    /* Art. 6 by construction: above TLP:GREEN the body exists outside this node only sealed
+     * for the parties the marking names (and this one, which keeps the clear body). */
+    if (isx_tlp_needs_seal(tlp) && (rc = seal_for_recipients(n, o, d)) != 0)
+        goto done;
     if ((rc = isx_object_sign(o, n->signer)) != 0)
         goto done;
     rc = isx_store_put(n->store, o, change, expect_version, expect_version == NULL);
@@ -348,6 +427,7 @@ isx_node_publish(struct isx_node *n, const char *type, const char *id, json_t *m
         isx_diag_set(d, rc, "id", rc == ISX_ECONFLICT ? "object.conflict" : NULL, o->id);
         goto done;
     }
+    isx_fed_kick(n->fed);
     if (out != NULL) {
         *out = o;
         o = NULL;
@@ -363,8 +443,15 @@ isx_node_get(struct isx_node *n, const char *id, const char *version, struct isx
     struct isx_buf b = ISX_BUF_INIT;
     int rc = isx_store_get(n->store, id, version, &b);
 
+    struct isx_object *o = NULL;
+
+    if (rc == 0 && isx_object_parse(b.data, b.len, &o, NULL) != 0)
+        rc = ISX_ESTORE;
+    /* What this node opened when it accepted a sealed object stays readable to it. */
+    if (rc == 0 && o->body == NULL && isx_store_opened_get(n->store, o->hash, &o->opened) != 0)
+        o->opened = NULL;
     if (rc == 0)
-        rc = isx_object_parse(b.data, b.len, out, NULL) == 0 ? 0 : ISX_ESTORE;
+        *out = o;
     isx_buf_free(&b);
     return rc;
 }
@@ -385,6 +472,13 @@ isx_node_keyfn(void *ctx, const char *origin, const char *key_id, uint8_t pk[ISX
         memcpy(pk, n->sign_pk, ISX_SIGN_PUBLIC_LEN);
         return 0;
     }
+    /* A peer's key, as its operator added it, speaks for the peer's party. */
+    struct isx_peer peer;
+    if (isx_store_peer_get(n->store, origin, &peer) == 0 && strcmp(peer.key_id, key_id) == 0 &&
+        isx_base64_decode(peer.sign_key, strlen(peer.sign_key), pk, ISX_SIGN_PUBLIC_LEN, &len) ==
+            0 &&
+        len == ISX_SIGN_PUBLIC_LEN)
+        return 0;
     isx_directory_party_id(origin, id);
     if (isx_node_get(n, id, NULL, &party) != 0 || party->body == NULL)
         goto done;

@@ -8,6 +8,7 @@
 
 #include "isx/api.h"
 #include "isx/directory.h"
+#include "isx/fed.h"
 #include "isx/marking.h"
 #include "isx/report.h"
 #include "isx/taxonomy.h"
@@ -34,11 +35,41 @@ isx__api_log_headers(struct isx_http_req *req, const struct isx_object *o)
 }
 
 int
+isx__api_readable(struct isx_http_req *req, const struct isx_object *o)
+{
+    /* A sealed object this node only relays is not for its users: it cannot even open it. */
+    return isx_marking_allows_role(o->marking, req->user->role) &&
+           (o->body != NULL || o->opened != NULL);
+}
+
+json_t *
+isx__api_object_view(const struct isx_object *o)
+{
+    json_t *view;
+
+    if (o->body != NULL || o->opened == NULL)
+        return json_incref(o->env);
+    /* A sealed object this node opened: the envelope as signed, and the body it opened. */
+    if ((view = json_copy(o->env)) == NULL || json_object_set(view, "body", o->opened) != 0) {
+        json_decref(view);
+        return NULL;
+    }
+    return view;
+}
+
+int
 isx__api_reply_object(struct isx_http_req *req, int status, const struct isx_object *o)
 {
+    json_t *view = isx__api_object_view(o);
+    int rc;
+
+    if (view == NULL)
+        return ISX_ENOMEM;
     isx_http_set_header(req, "ISX-Object-Hash", isx_arena_strdup(req->arena, o->hash_hex));
     isx__api_log_headers(req, o);
-    return isx_http_reply_json(req, status, o->env);
+    rc = isx_http_reply_json(req, status, view);
+    json_decref(view);
+    return rc;
 }
 
 int
@@ -81,7 +112,7 @@ isx__api_object_get(struct isx_http_req *req)
         return rc;
     if ((rc = isx_node_get(n, id, isx_http_query(req, "version"), &o)) != 0)
         return isx_diag_set(&req->diag, rc, "id", "api.not_found", id);
-    if (!isx_marking_allows_role(o->marking, req->user->role)) {
+    if (!isx__api_readable(req, o)) {
         rc = isx_diag_set(&req->diag, ISX_ENOTFOUND, "id", "api.not_found", id);
     } else {
         rc = isx__api_reply_object(req, 200, o);
@@ -105,7 +136,7 @@ isx__api_object_versions(struct isx_http_req *req)
     /* The history of an object the caller may not see would reveal that it exists. */
     if ((rc = isx_node_get(n, id, NULL, &o)) != 0)
         return isx_diag_set(&req->diag, rc, "id", "api.not_found", id);
-    rc = isx_marking_allows_role(o->marking, req->user->role) ? 0 : ISX_ENOTFOUND;
+    rc = isx__api_readable(req, o) ? 0 : ISX_ENOTFOUND;
     isx_object_free(o);
     if (rc != 0)
         return isx_diag_set(&req->diag, rc, "id", "api.not_found", id);
@@ -115,6 +146,19 @@ isx__api_object_versions(struct isx_http_req *req)
     rc = doc != NULL ? isx_http_reply_json(req, 200, doc) : ISX_ENOMEM;
     json_decref(doc);
     return rc;
+}
+
+/*
+ * What the API shows of a sealed object this node opened is the envelope with the opened body
+ * beside "sealed". The signature covers the envelope without "body", so a view brought back
+ * for checking or import is the envelope once that body is set aside.
+ */
+static json_t *
+view_to_envelope(json_t *env)
+{
+    if (json_is_object(env) && json_object_get(env, "sealed") != NULL)
+        json_object_del(env, "body");
+    return env;
 }
 
 /* Parses, checks and verifies an envelope from the request body. */
@@ -128,7 +172,7 @@ verified(struct isx_http_req *req, struct isx_object **out)
 
     if ((rc = isx_http_body_json(req, &env)) != 0)
         return rc;
-    if ((rc = isx_object_from_json(env, &o, &req->diag)) != 0)
+    if ((rc = isx_object_from_json(view_to_envelope(env), &o, &req->diag)) != 0)
         return rc;
     if (o->body != NULL && isx_directory_type(o->type) &&
         (rc = isx_directory_check(o->type, o->body, "body", &req->diag)) != 0)
@@ -169,48 +213,18 @@ isx__api_object_import(struct isx_http_req *req)
 {
     struct isx_node *n = req->ctx;
     struct isx_object *o = NULL;
+    json_t *env;
     int rc;
 
-    if ((rc = verified(req, &o)) != 0)
+    if ((rc = isx_http_body_json(req, &env)) != 0)
         return rc;
-    /* This node's party entry carries its keys; only this node may change it. */
-    if (strcmp(o->type, "party") == 0 && o->body != NULL &&
-        strcmp(json_string_value(json_object_get(o->body, "code")), n->cfg.party) == 0 &&
-        strcmp(o->origin, n->cfg.party) != 0) {
-        rc = isx_diag_set(&req->diag, ISX_EFORBIDDEN, "body.code", "directory.own_entry",
-                          n->cfg.party);
-        goto done;
-    }
-    /* A party's entry is published by that party (or the depositary's signed directory),
-     * and a party's authorities and contacts by that party: no node speaks for another. */
-    const char *owner = o->body == NULL ? NULL
-                        : strcmp(o->type, "party") == 0
-                            ? json_string_value(json_object_get(o->body, "code"))
-                            : json_string_value(json_object_get(o->body, "party"));
-    if (isx_directory_type(o->type) && owner != NULL && strcmp(owner, o->origin) != 0 &&
-        !(strcmp(o->type, "party") == 0 && strcmp(o->origin, ISX_DEPOSITARY) == 0)) {
-        rc = isx_diag_set(&req->diag, ISX_EFORBIDDEN, "origin", "directory.not_origin", owner);
-        goto done;
-    }
-    if (!isx_marking_allows_party(o->marking, o->origin, n->cfg.party)) {
-        rc = isx_diag_set(&req->diag, ISX_EMARKING, "marking.to", "marking.not_for_us",
-                          n->cfg.party);
-        goto done;
-    }
+    if ((rc = isx_object_from_json(view_to_envelope(env), &o, &req->diag)) != 0)
+        return rc;
     struct isx_change change = {req->user->name, "import"};
-    rc = isx_store_put(n->store, o, &change, NULL, 0);
-    if (rc == ISX_EEXISTS) {
+    rc = isx_fed_accept(n, o, &change, &req->diag);
+    if (rc == 0 || rc == ISX_EEXISTS)
         /* Storage is idempotent by hash: the same object twice is not an error. */
-        rc = isx__api_reply_object(req, 200, o);
-        goto done;
-    }
-    if (rc != 0) {
-        rc = isx_diag_set(&req->diag, rc, "id", rc == ISX_ECONFLICT ? "object.conflict" : NULL,
-                          o->id);
-        goto done;
-    }
-    rc = isx__api_reply_object(req, 201, o);
-done:
+        rc = isx__api_reply_object(req, rc == 0 ? 201 : 200, o);
     isx_object_free(o);
     return rc;
 }

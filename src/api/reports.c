@@ -262,7 +262,7 @@ static int
 correlate(struct isx_http_req *req, const struct isx_object *o, json_t **out)
 {
     struct isx_node *n = req->ctx;
-    const json_t *list = json_object_get(o->body, "indicators");
+    const json_t *list = json_object_get(isx_object_clear_body(o), "indicators");
     size_t count = json_array_size(list), i, j;
     struct isx_lookup_key *keys = NULL;
     struct isx_indicator *ind = malloc(sizeof(*ind));
@@ -340,15 +340,15 @@ isx__api_report_get(struct isx_http_req *req)
         return rc;
     if ((rc = isx_node_get(n, id, isx_http_query(req, "version"), &o)) != 0)
         return isx_diag_set(&req->diag, rc, "id", "api.not_found", id);
-    if (!isx_marking_allows_role(o->marking, req->user->role)) {
+    if (!isx__api_readable(req, o)) {
         rc = isx_diag_set(&req->diag, ISX_ENOTFOUND, "id", "api.not_found", id);
         goto done;
     }
     if ((rc = correlate(req, o, &correlated)) != 0)
         goto done;
     isx__api_log_headers(req, o);
-    doc = json_pack("{s:O, s:s, s:o}", "object", o->env, "hash", o->hash_hex, "correlated",
-                    correlated);
+    doc = json_pack("{s:o?, s:s, s:o}", "object", isx__api_object_view(o), "hash", o->hash_hex,
+                    "correlated", correlated);
     rc = doc != NULL ? isx_http_reply_json(req, 200, doc) : ISX_ENOMEM;
     json_decref(doc);
 done:

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "isx/api.h"
+#include "isx/fed.h"
 #include "isx/hash.h"
 
 static const struct isx_route routes[] = {
@@ -65,6 +66,21 @@ static const struct isx_route routes[] = {
     {"POST", "/api/v1/objects", isx__api_object_import, ISX_ROLES_ADMIN, "object.import"},
     {"POST", "/api/v1/objects/verify", isx__api_object_verify, ISX_ROLES_READ, "object.verify"},
 
+    /* Federation: peers, releases (Art. 6.3) and witness alarms (issue 5). */
+    {"GET", "/api/v1/peers", isx__api_peer_list, ISX_ROLES_READ, "peer.list"},
+    {"POST", "/api/v1/peers", isx__api_peer_add, ISX_ROLES_ADMIN, "peer.add"},
+    {"GET", "/api/v1/peers/{party}", isx__api_peer_get, ISX_ROLES_READ, "peer.get"},
+    {"DELETE", "/api/v1/peers/{party}", isx__api_peer_remove, ISX_ROLES_ADMIN, "peer.remove"},
+    {"POST", "/api/v1/releases", isx__api_release_create, ISX_ROLES_REPORT, "release.create"},
+    {"GET", "/api/v1/alarms", isx__api_alarm_list, ISX_ROLES_READ, "alarm.list"},
+
+    /* Between nodes: public routes, each request signed by a peer (RFC 9421). */
+    {"POST", "/fed/v1/objects", isx__fed_push, ISX_ROLES_NONE, "fed.push"},
+    {"GET", "/fed/v1/objects", isx__fed_pull, ISX_ROLES_NONE, "fed.pull"},
+    {"GET", "/fed/v1/checkpoint", isx__fed_checkpoint, ISX_ROLES_NONE, "fed.checkpoint"},
+    {"GET", "/fed/v1/consistency", isx__fed_consistency, ISX_ROLES_NONE, "fed.consistency"},
+    {"POST", "/fed/v1/cosignatures", isx__fed_cosign, ISX_ROLES_NONE, "fed.cosign"},
+
     /* Users. */
     {"GET", "/api/v1/users", isx__api_user_list, ISX_ROLES_ADMIN, "user.list"},
     {"POST", "/api/v1/users", isx__api_user_create, ISX_ROLES_ADMIN, "user.create"},
@@ -101,6 +117,7 @@ isx_api_metrics(void *ctx, struct isx_buf *out)
                    "# HELP isx_node_info The node's party and name.\n"
                    "# TYPE isx_node_info gauge\nisx_node_info{party=\"%s\",name=\"%s\"} 1\n",
                    (long long)count, n->cfg.party, n->cfg.name);
+    isx_fed_metrics(n, out);
 }
 
 int

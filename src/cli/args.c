@@ -68,6 +68,9 @@ static const struct {
     [CLI_OPT_SIZE] = {"--size", 1},
     [CLI_OPT_OUT] = {"--out", 1},
     [CLI_OPT_KEY_FILE] = {"--key-file", 1},
+    [CLI_OPT_BOX_KEY] = {"--box-key", 1},
+    [CLI_OPT_FETCH] = {"--fetch", 0},
+    [CLI_OPT_RELAY] = {"--relay", 0},
 };
 
 #define ALWAYS_OPTS (CLI_BIT(CLI_OPT_JSON) | CLI_BIT(CLI_OPT_LANG) | CLI_BIT(CLI_OPT_HELP))

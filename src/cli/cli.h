@@ -78,6 +78,9 @@ enum isx__cli_opt {
     CLI_OPT_SIZE,
     CLI_OPT_OUT,
     CLI_OPT_KEY_FILE,
+    CLI_OPT_BOX_KEY,
+    CLI_OPT_FETCH,
+    CLI_OPT_RELAY,
     CLI_OPT_COUNT
 };
 
@@ -335,6 +338,13 @@ int isx__cli_log_prove(struct isx__cli *c, const struct isx__cli_args *a);
 int isx__cli_log_consistency(struct isx__cli *c, const struct isx__cli_args *a);
 int isx__cli_log_verify(struct isx__cli *c, const struct isx__cli_args *a);
 int isx__cli_log_audit(struct isx__cli *c, const struct isx__cli_args *a);
+
+/* ---- peer.c ---- */
+int isx__cli_peer_add(struct isx__cli *c, const struct isx__cli_args *a);
+int isx__cli_peer_list(struct isx__cli *c, const struct isx__cli_args *a);
+int isx__cli_peer_remove(struct isx__cli *c, const struct isx__cli_args *a);
+int isx__cli_peer_alarms(struct isx__cli *c, const struct isx__cli_args *a);
+int isx__cli_release_grant(struct isx__cli *c, const struct isx__cli_args *a);
 
 /* One row of a list table, from one item of a page. */
 typedef int (*isx__cli_row_fn)(struct isx__cli *c, struct isx__cli_table *t, const json_t *env);

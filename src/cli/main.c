@@ -97,6 +97,15 @@ static const struct isx__cli_verb verbs[] = {
      TOKEN},
     {"log", "verify", isx__cli_log_verify, 1, 1, "cli.help.log.verify", O(KEY) | O(KEY_FILE), 0},
     {"log", "audit", isx__cli_log_audit, 0, 0, "cli.help.log.audit", O(DIR), LOCAL},
+
+    /* Federation (issue 5): peers, releases (Art. 6.3), witness alarms. */
+    {"peer", "add", isx__cli_peer_add, 2, 2, "cli.help.peer.add",
+     O(KEY) | O(BOX_KEY) | O(NAME) | O(FETCH) | O(RELAY), TOKEN},
+    {"peer", "list", isx__cli_peer_list, 0, 0, "cli.help.peer.list", 0, TOKEN},
+    {"peer", "remove", isx__cli_peer_remove, 1, 1, "cli.help.peer.remove", 0, TOKEN},
+    {"peer", "alarms", isx__cli_peer_alarms, 0, 0, "cli.help.peer.alarms", 0, TOKEN},
+    {"release", "grant", isx__cli_release_grant, 1, 1, "cli.help.release.grant",
+     O(TO) | O(NOTE), TOKEN},
 };
 
 #define NVERBS (sizeof(verbs) / sizeof(verbs[0]))

@@ -36,6 +36,10 @@ static const struct key keys[] = {
     {"security", "signer_process", K_BOOL, F(signer_process)},
     {"marking", "secret_labels", K_LABELS, 0, 0},
     {"log", "checkpoint_interval", K_SECONDS, F(checkpoint_interval)},
+    {"federation", "sync_interval", K_SECONDS, F(sync_interval)},
+    {"federation", "witness_interval", K_SECONDS, F(witness_interval)},
+    {"federation", "window", K_SECONDS, F(sig_window)},
+    {"federation", "relay", K_BOOL, F(relay)},
 };
 
 void
@@ -54,6 +58,10 @@ isx_config_defaults(struct isx_config *cfg)
     cfg->log_requests = 1;
     cfg->signer_process = 1;
     cfg->checkpoint_interval = 60;
+    cfg->sync_interval = 5;
+    cfg->witness_interval = 30;
+    cfg->sig_window = 300;
+    cfg->relay = 0;
 }
 
 static char *
@@ -161,7 +169,10 @@ apply(struct isx_config *cfg, const struct key *k, char *v)
     case K_SECONDS:
         if (parse_uint(v, 86400, &n) != 0)
             return ISX_EINVAL;
-        cfg->checkpoint_interval = (unsigned)n;
+        {
+            unsigned u = (unsigned)n;
+            memcpy(dst, &u, sizeof(u));
+        }
         return 0;
     }
     return ISX_EINVAL;
@@ -238,13 +249,19 @@ isx_config_format(const struct isx_config *cfg, struct isx_buf *out)
                             "threads = %u\nlog_requests = %s\n\n[security]\n"
                             "signer_process = %s\n\n[log]\n# Seconds between checkpoints of the "
                             "transparency log (0: only on demand).\ncheckpoint_interval = %u\n\n"
+                            "[federation]\n# Seconds between delivery rounds with peers (0: "
+                            "no federation) and between checks of their logs.\nsync_interval = "
+                            "%u\nwitness_interval = %u\n# Seconds a signed request between "
+                            "nodes stays valid.\nwindow = %u\n# Forward sealed objects for "
+                            "parties the sender does not reach.\nrelay = %s\n\n"
                             "[marking]\n# Extra state-secret labels, "
                             "comma-separated (the Art. 6.2 labels are built in).\n"
                             "secret_labels =",
                             cfg->party, cfg->name, cfg->database, cfg->signing_key, cfg->box_key,
                             cfg->listen, cfg->port, cfg->max_body, cfg->threads,
                             cfg->log_requests ? "yes" : "no", cfg->signer_process ? "yes" : "no",
-                            cfg->checkpoint_interval);
+                            cfg->checkpoint_interval, cfg->sync_interval, cfg->witness_interval,
+                            cfg->sig_window, cfg->relay ? "yes" : "no");
     for (size_t i = 0; rc == 0 && i < cfg->nsecret_labels; i++)
         rc = isx_buf_printf(out, "%s %s", i ? "," : "", cfg->secret_labels[i]);
     if (rc == 0)

@@ -474,12 +474,19 @@ done:
     return rc;
 }
 
+const json_t *
+isx_object_clear_body(const struct isx_object *o)
+{
+    return o->body != NULL ? o->body : o->opened;
+}
+
 void
 isx_object_free(struct isx_object *o)
 {
     if (o == NULL)
         return;
     json_decref(o->env);
+    json_decref(o->opened);
     isx_buf_free(&o->canonical);
     free(o);
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "isx/api.h"
+#include "isx/fed.h"
 #include "isx/hash.h"
 #include "isx/http.h"
 #include "isx/i18n.h"
@@ -134,11 +135,16 @@ main(int argc, char **argv)
     if (node->cfg.checkpoint_interval > 0 &&
         isx_log_timer_start(node, node->cfg.checkpoint_interval, &timer) != 0)
         log_line("warning", "checkpoint timer not started");
+    /* Federation: push, pull and witnessing with the peers, on its own thread. */
+    struct isx_fed *fed = NULL;
+    if (isx_fed_start(node, &fed) != 0)
+        log_line("warning", "federation not started");
 
     int sig;
     sigwait(&stopset, &sig);
 
     log_line("stopping", NULL);
+    isx_fed_stop(fed);
     isx_http_stop(srv);
     isx_log_timer_stop(timer);
     isx_node_free(node);

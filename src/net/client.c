@@ -1,5 +1,5 @@
 /*
- * The HTTP client over libcurl, used by the CLI and later by federation. One easy handle per
+ * The HTTP client over libcurl, used by the CLI and by federation. One easy handle per
  * request, so calls from many threads share nothing but libcurl's global state, which is
  * initialised exactly once.
  *
@@ -67,6 +67,16 @@ int
 isx_http_request(const char *method, const char *url, const char *token, enum isx_lang lang,
                  const char *body, size_t body_len, long timeout_ms, struct isx_http_response *resp)
 {
+    struct isx_http_call call = {method, url, token, lang, body, body_len, timeout_ms, NULL, 0};
+
+    return isx_http_call(&call, resp);
+}
+
+int
+isx_http_call(const struct isx_http_call *c, struct isx_http_response *resp)
+{
+    const char *method = c->method, *url = c->url, *token = c->token, *body = c->body;
+    size_t body_len = c->body_len;
     struct isx_http_response r = {0};
     struct curl_slist *headers = NULL;
     const char *ctype = NULL;
@@ -74,15 +84,20 @@ isx_http_request(const char *method, const char *url, const char *token, enum is
     int rc;
 
     if (method == NULL || url == NULL || resp == NULL || (body == NULL && body_len != 0) ||
-        (token != NULL && !header_safe(token)))
+        (token != NULL && !header_safe(token)) || (c->nheaders > 0 && c->headers == NULL))
         return ISX_EINVAL;
+    for (size_t i = 0; i < c->nheaders * 2; i++)
+        if (c->headers[i] == NULL || !header_safe(c->headers[i]))
+            return ISX_EINVAL;
     pthread_once(&curl_once, curl_init);
     if (!curl_ready)
         return ISX_ENET;
 
     rc = add_header(&headers, "Accept", "application/json");
     if (rc == 0)
-        rc = add_header(&headers, "Accept-Language", isx_lang_code(lang));
+        rc = add_header(&headers, "Accept-Language", isx_lang_code(c->lang));
+    for (size_t i = 0; rc == 0 && i < c->nheaders; i++)
+        rc = add_header(&headers, c->headers[2 * i], c->headers[2 * i + 1]);
     if (rc == 0 && body != NULL)
         rc = add_header(&headers, "Content-Type", "application/json");
     else if (rc == 0 && strcmp(method, "POST") == 0)
@@ -110,8 +125,8 @@ isx_http_request(const char *method, const char *url, const char *token, enum is
 #if LIBCURL_VERSION_NUM >= 0x075500
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 #endif
-    if (timeout_ms > 0)
-        curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
+    if (c->timeout_ms > 0)
+        curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->timeout_ms);
     curl_easy_setopt(h, CURLOPT_USERAGENT, "isx/" ISX_VERSION);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)MAX_RESPONSE);

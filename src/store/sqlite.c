@@ -19,6 +19,7 @@
 #include "isx/merkle.h"
 #include "isx/report.h"
 #include "isx/store.h"
+#include "isx/taxonomy.h"
 #include "isx/timeutil.h"
 
 #define READERS 8
@@ -76,6 +77,31 @@ static const char *const migrations[] = {
     "  PRIMARY KEY (level, idx)) WITHOUT ROWID;"
     "CREATE TABLE checkpoints ("
     "  size INTEGER PRIMARY KEY, note TEXT NOT NULL, issued_at TEXT NOT NULL);",
+    /* 4: federation (issue 5). Peers with their keys and their delivery cursors (positions in
+     * this node's log and in the peer's, so delivery survives restarts); the clear bodies of
+     * sealed objects this node could open, so projections can be rebuilt without the box key;
+     * releases (Art. 6.3) by the object they release and the party they name; witness
+     * alarms, kept as evidence; cosignatures that witnesses made of this node's checkpoints. */
+    "CREATE TABLE peers ("
+    "  party TEXT PRIMARY KEY, url TEXT NOT NULL, name TEXT NOT NULL,"
+    "  sign_key TEXT NOT NULL, key_id TEXT NOT NULL, box_key TEXT NOT NULL,"
+    "  relay INTEGER NOT NULL DEFAULT 0, added_at TEXT NOT NULL, added_by TEXT NOT NULL,"
+    "  push_cursor INTEGER NOT NULL DEFAULT 0, pull_cursor INTEGER NOT NULL DEFAULT 0,"
+    "  sent INTEGER NOT NULL DEFAULT 0, received INTEGER NOT NULL DEFAULT 0,"
+    "  refused INTEGER NOT NULL DEFAULT 0, last_contact TEXT, last_error TEXT,"
+    "  last_error_at TEXT, witnessed_size INTEGER, witnessed_note TEXT);"
+    "CREATE TABLE opened ("
+    "  object_seq INTEGER PRIMARY KEY REFERENCES objects(seq), body BLOB NOT NULL);"
+    "CREATE TABLE releases ("
+    "  object_hash BLOB NOT NULL, party TEXT NOT NULL,"
+    "  release_seq INTEGER NOT NULL REFERENCES objects(seq),"
+    "  PRIMARY KEY (object_hash, party, release_seq)) WITHOUT ROWID;"
+    "CREATE TABLE alarms ("
+    "  id INTEGER PRIMARY KEY, at TEXT NOT NULL, peer TEXT NOT NULL, kind TEXT NOT NULL,"
+    "  detail TEXT NOT NULL, evidence TEXT NOT NULL);"
+    "CREATE TABLE cosignatures ("
+    "  size INTEGER NOT NULL, witness TEXT NOT NULL, line TEXT NOT NULL, at TEXT NOT NULL,"
+    "  PRIMARY KEY (size, witness));",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -416,8 +442,10 @@ unproject_report(sqlite3 *db, const char *id, int64_t seq)
     json_t *ind;
     int rc = ISX_ESTORE;
 
-    if (sqlite3_prepare_v2(db, "SELECT canonical FROM objects WHERE seq = ?1", -1, &st, NULL) !=
-            SQLITE_OK ||
+    if (sqlite3_prepare_v2(db,
+                           "SELECT coalesce(p.body, o.canonical) FROM objects o "
+                           "LEFT JOIN opened p ON p.object_seq = o.seq WHERE o.seq = ?1",
+                           -1, &st, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db,
                            "DELETE FROM report_indicators WHERE value = ?1 AND type = ?2 AND "
                            "report_id = ?3",
@@ -426,8 +454,10 @@ unproject_report(sqlite3 *db, const char *id, int64_t seq)
     sqlite3_bind_int64(st, 1, seq);
     if (sqlite3_step(st) != SQLITE_ROW)
         goto done;
+    /* A sealed version's indicators are in the clear body this node kept when it opened it. */
     env = json_loadb(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), 0, NULL);
-    json_array_foreach(json_object_get(json_object_get(env, "body"), "indicators"), i, ind)
+    json_t *body = json_object_get(env, "body") != NULL ? json_object_get(env, "body") : env;
+    json_array_foreach(json_object_get(body, "indicators"), i, ind)
     {
         bind_text(del, 1, json_string_value(json_object_get(ind, "value")));
         bind_text(del, 2, json_string_value(json_object_get(ind, "type")));
@@ -564,22 +594,110 @@ done:
     return rc;
 }
 
-/* Moves the projections to `o` when it is newer than what they show. */
+/*
+ * How much a version speaks for what it describes. A directory entry is the word of the party
+ * it belongs to; the depositary's signed directory comes next; a copy another node made (the
+ * founding parties' entries `isx init` writes) comes last. A version moves the head only when
+ * it speaks with at least the authority of the current one, so a party's own entry, once
+ * received, is never displaced by a later copy made elsewhere. Other types rank equally.
+ */
 static int
-project(sqlite3 *db, const struct isx_object *o, int64_t seq)
+authority_rank(const char *type, const char *origin, const json_t *body)
+{
+    const char *owner;
+
+    if (!isx_directory_type(type) || body == NULL)
+        return 0;
+    owner = json_string_value(json_object_get(body, strcmp(type, "party") == 0 ? "code" : "party"));
+    if (owner != NULL && strcmp(owner, origin) == 0)
+        return 2;
+    return strcmp(origin, ISX_DEPOSITARY) == 0 ? 1 : 0;
+}
+
+/* The authority rank of the version stored at `seq`. */
+static int
+stored_rank(sqlite3 *db, int64_t seq)
+{
+    sqlite3_stmt *st;
+    json_t *env = NULL;
+    int rank = 0;
+
+    if (sqlite3_prepare_v2(db, "SELECT canonical FROM objects WHERE seq = ?1", -1, &st, NULL) !=
+        SQLITE_OK)
+        return 0;
+    sqlite3_bind_int64(st, 1, seq);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        env = json_loadb(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), 0, NULL);
+    sqlite3_finalize(st);
+    if (env != NULL)
+        rank = authority_rank(json_string_value(json_object_get(env, "type")),
+                              json_string_value(json_object_get(env, "origin")),
+                              json_object_get(env, "body"));
+    json_decref(env);
+    return rank;
+}
+
+/* A release (Art. 6.3) is found by the object it releases and each party it names. */
+static int
+project_release(sqlite3 *db, const struct isx_object *o, int64_t seq)
+{
+    const char *hash_hex = json_string_value(json_object_get(o->body, "hash"));
+    uint8_t hash[32];
+    sqlite3_stmt *st;
+    size_t i;
+    json_t *p;
+    int rc = 0;
+
+    if (hash_hex == NULL || isx_hex_decode(hash_hex, strlen(hash_hex), hash, 32) != 0)
+        return 0; /* checked before storing; a malformed one releases nothing */
+    if (sqlite3_prepare_v2(db,
+                           "INSERT OR IGNORE INTO releases (object_hash, party, release_seq) "
+                           "VALUES (?1, ?2, ?3)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return ISX_ESTORE;
+    json_array_foreach(json_object_get(o->body, "to"), i, p)
+    {
+        sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
+        bind_text(st, 2, json_string_value(p));
+        sqlite3_bind_int64(st, 3, seq);
+        if (sqlite3_step(st) != SQLITE_DONE) {
+            rc = ISX_ESTORE;
+            break;
+        }
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Moves the projections to `o` when it is newer than what they show (or speaks for more). */
+static int
+project(sqlite3 *db, const struct isx_object *sealed_or_clear, int64_t seq)
 {
     char seqtext[24], *current = NULL;
     struct isx_dir_row row;
     int64_t old_seq = 0;
     int rc;
 
+    /* Projections read the body: for a sealed object this node opened, the opened one. */
+    struct isx_object view = *sealed_or_clear;
+    const struct isx_object *o = &view;
+    if (view.body == NULL)
+        view.body = view.opened;
+
+    if (strcmp(o->type, "release") == 0 && o->body != NULL &&
+        (rc = project_release(db, o, seq)) != 0)
+        return rc;
     if ((rc = head_version(db, o->id, &current, &old_seq)) != 0)
         return rc;
-    if (current != NULL && strcmp(current, o->version) >= 0) {
+    if (current != NULL) {
+        int new_rank = authority_rank(o->type, o->origin, o->body);
+        int old_rank = isx_directory_type(o->type) ? stored_rank(db, old_seq) : 0;
+        int older = strcmp(current, o->version) >= 0;
         free(current);
-        return 0; /* an older version arrived late: history only */
+        if (new_rank < old_rank || (new_rank == old_rank && older))
+            return 0; /* an older or lesser version: history only */
     }
-    free(current);
     snprintf(seqtext, sizeof(seqtext), "%lld", (long long)seq);
     const char *hp[] = {o->id, o->type, o->version, seqtext};
     rc = run(db,
@@ -767,6 +885,29 @@ fail:
     return rc;
 }
 
+/* Keeps the clear body of a sealed object this node opened, for its projections. */
+static int
+keep_opened(sqlite3 *db, const struct isx_object *o, int64_t seq)
+{
+    char *text = json_dumps(o->opened, JSON_COMPACT | JSON_SORT_KEYS);
+    sqlite3_stmt *st = NULL;
+    int rc = ISX_ESTORE;
+
+    if (text == NULL)
+        return ISX_ENOMEM;
+    if (sqlite3_prepare_v2(db, "INSERT INTO opened (object_seq, body) VALUES (?1, ?2)", -1, &st,
+                           NULL) != SQLITE_OK)
+        goto done;
+    sqlite3_bind_int64(st, 1, seq);
+    sqlite3_bind_blob(st, 2, text, (int)strlen(text), SQLITE_STATIC);
+    rc = sqlite3_step(st) == SQLITE_DONE ? 0 : ISX_ESTORE;
+done:
+    sqlite3_finalize(st);
+    isx_memzero(text, strlen(text));
+    free(text);
+    return rc;
+}
+
 int
 isx_store_put(struct isx_store *s, const struct isx_object *o, const struct isx_change *change,
               const char *expect_version, int must_be_new)
@@ -802,6 +943,8 @@ isx_store_put(struct isx_store *s, const struct isx_object *o, const struct isx_
     if ((rc = run(s->writer,
                   "INSERT INTO changes (object_seq, actor, action, at) VALUES (?1, ?2, ?3, ?4)", 4,
                   cp)) != 0)
+        goto rollback;
+    if (o->body == NULL && o->opened != NULL && (rc = keep_opened(s->writer, o, seq)) != 0)
         goto rollback;
     if ((rc = project(s->writer, o, seq)) != 0)
         goto rollback;
@@ -944,6 +1087,12 @@ collect_page(sqlite3_stmt *st, size_t limit, json_t **items, char **next)
             json_loadb(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), 0, NULL);
         free(last);
         last = strdup((const char *)sqlite3_column_text(st, 1));
+        /* A sealed entry this node opened is listed as the API shows it: with its body. */
+        if (env != NULL && sqlite3_column_count(st) > 2 &&
+            sqlite3_column_type(st, 2) != SQLITE_NULL)
+            json_object_set_new(env, "body",
+                                json_loadb(sqlite3_column_blob(st, 2),
+                                           (size_t)sqlite3_column_bytes(st, 2), 0, NULL));
         if (env == NULL || json_array_append_new(list, env) != 0 || last == NULL) {
             rc = ISX_ESTORE;
             goto fail;
@@ -970,7 +1119,8 @@ int
 isx_store_dir_list(struct isx_store *s, const struct isx_dir_query *q, json_t **items, char **next)
 {
     static const char sql[] =
-        "SELECT o.canonical, d.id FROM directory d JOIN objects o ON o.seq = d.object_seq "
+        "SELECT o.canonical, d.id, p.body FROM directory d JOIN objects o ON o.seq = d.object_seq "
+        "LEFT JOIN opened p ON p.object_seq = o.seq "
         "WHERE d.type = ?1 AND (?2 IS NULL OR d.party = ?2) AND (?3 IS NULL OR d.kind = ?3) "
         "AND (?4 IS NULL OR EXISTS (SELECT 1 FROM json_each(d.directions) WHERE value = ?4)) "
         "AND (?5 IS NULL OR EXISTS (SELECT 1 FROM json_each(d.languages) WHERE value = ?5)) "
@@ -1020,10 +1170,13 @@ isx_store_reindex(struct isx_store *s, size_t *count)
     if ((rc = exec(s->writer, "BEGIN IMMEDIATE")) != 0)
         goto unlock;
     if ((rc = exec(s->writer, "DELETE FROM directory; DELETE FROM heads; DELETE FROM reports; "
-                              "DELETE FROM report_indicators; DELETE FROM report_ranges;")) != 0)
+                              "DELETE FROM report_indicators; DELETE FROM report_ranges; "
+                              "DELETE FROM releases;")) != 0)
         goto rollback;
-    if (sqlite3_prepare_v2(s->writer, "SELECT seq, canonical FROM objects ORDER BY seq", -1, &st,
-                           NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(s->writer,
+                           "SELECT o.seq, o.canonical, p.body FROM objects o "
+                           "LEFT JOIN opened p ON p.object_seq = o.seq ORDER BY o.seq",
+                           -1, &st, NULL) != SQLITE_OK) {
         rc = ISX_ESTORE;
         goto rollback;
     }
@@ -1034,6 +1187,9 @@ isx_store_reindex(struct isx_store *s, size_t *count)
             rc = ISX_ESTORE; /* a stored object that no longer parses: the store is damaged */
             goto rollback;
         }
+        if (sqlite3_column_type(st, 2) != SQLITE_NULL)
+            o->opened = json_loadb(sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2),
+                                   0, NULL);
         rc = project(s->writer, o, sqlite3_column_int64(st, 0));
         isx_object_free(o);
         if (rc != 0)
@@ -1257,8 +1413,8 @@ isx_store_report_list(struct isx_store *s, const struct isx_report_query *q, jso
                       char **next)
 {
     static const char sql[] =
-        "SELECT o.canonical, r.id FROM reports r JOIN objects o ON o.seq = r.object_seq "
-        "WHERE (?1 IS NULL OR r.threat = ?1) "
+        "SELECT o.canonical, r.id, p.body FROM reports r JOIN objects o ON o.seq = r.object_seq "
+        "LEFT JOIN opened p ON p.object_seq = o.seq WHERE (?1 IS NULL OR r.threat = ?1) "
         "AND (?2 IS NULL OR EXISTS (SELECT 1 FROM json_each(r.features) WHERE value = ?2)) "
         "AND (?3 IS NULL OR r.severity = ?3) AND (?4 IS NULL OR r.status = ?4) "
         "AND (?5 IS NULL OR EXISTS (SELECT 1 FROM json_each(r.sectors) WHERE value = ?5)) "
@@ -1817,4 +1973,42 @@ isx_store_checkpoints_scan(struct isx_store *s, isx_store_checkpoint_fn fn, void
 done:
     reader_put(s, slot);
     return rc;
+}
+
+/* Shared with the other files of this backend (src/store/internal.h). */
+sqlite3 *
+isx__store_reader(struct isx_store *s, int *slot)
+{
+    return reader_get(s, slot);
+}
+
+void
+isx__store_reader_put(struct isx_store *s, int slot)
+{
+    reader_put(s, slot);
+}
+
+sqlite3 *
+isx__store_writer_lock(struct isx_store *s)
+{
+    pthread_mutex_lock(&s->write_lock);
+    return s->writer;
+}
+
+void
+isx__store_writer_unlock(struct isx_store *s)
+{
+    pthread_mutex_unlock(&s->write_lock);
+}
+
+int
+isx__store_run(sqlite3 *db, const char *sql, int n, const char *const *params)
+{
+    return run(db, sql, n, params);
+}
+
+void
+isx__store_bind_text(sqlite3_stmt *st, int idx, const char *v)
+{
+    bind_text(st, idx, v);
 }

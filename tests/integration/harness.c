@@ -15,6 +15,8 @@
 
 #include "harness.h"
 #include "isx/error.h"
+#include "isx/hash.h"
+#include "isx/sign.h"
 #include "isx/node.h"
 
 int
@@ -244,5 +246,50 @@ run_prog(const char *prog, struct isx_buf *out, struct isx_buf *err, const char 
     va_start(ap, arg0);
     rc = vrun(prog, NULL, NULL, out, err, arg0, ap);
     va_end(ap);
+    return rc;
+}
+
+int
+peer_register_keys(struct testnode *n, const char *party, const char *url,
+                   struct isx_sign_key **sign_out, struct isx_box_key **box_out)
+{
+    struct isx_sign_key *sk = NULL;
+    struct isx_box_key *bk = NULL;
+    struct isx_http_response r;
+    uint8_t pk[32], bpk[32];
+    char pk64[64], bpk64[64], name[32], body[512];
+    long status;
+    int rc = -1;
+
+    if (isx_sign_key_generate(&sk) != 0 || isx_box_key_generate(&bk) != 0)
+        goto done;
+    isx_sign_key_public(sk, pk);
+    isx_box_key_public(bk, bpk);
+    isx_base64_encode(pk, sizeof(pk), pk64);
+    isx_base64_encode(bpk, sizeof(bpk), bpk64);
+    snprintf(name, sizeof(name), "isx-%s", party);
+    for (char *p = name; *p != '\0'; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p + 32);
+    snprintf(body, sizeof(body),
+             "{\"party\":\"%s\",\"url\":\"%s\",\"name\":\"%s\",\"sign_key\":\"%s\","
+             "\"box_key\":\"%s\"}",
+             party, url != NULL ? url : "http://127.0.0.1:9", name, pk64, bpk64);
+    status = api(n, "POST", "/api/v1/peers", NULL, body, &r);
+    isx_buf_free(&r.body);
+    if (status != 201 && status != 200)
+        goto done;
+    rc = 0;
+    if (sign_out != NULL) {
+        *sign_out = sk;
+        sk = NULL;
+    }
+    if (box_out != NULL) {
+        *box_out = bk;
+        bk = NULL;
+    }
+done:
+    isx_sign_key_free(sk);
+    isx_box_key_free(bk);
     return rc;
 }

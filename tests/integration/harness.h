@@ -44,6 +44,16 @@ long objects_stored(struct testnode *n);
 int run_cli(struct testnode *n, const char *stdin_text, struct isx_buf *out, struct isx_buf *err,
             const char *arg0, ...);
 
+/*
+ * Adds `party` as a peer of `n` with freshly made keys (signing and encryption), at `url`
+ * (NULL: a port where nothing answers). The secret keys go to *sign_out / *box_out when those
+ * are not NULL, so a test can act as that party; 0 on success.
+ */
+struct isx_sign_key;
+struct isx_box_key;
+int peer_register_keys(struct testnode *n, const char *party, const char *url,
+                       struct isx_sign_key **sign_out, struct isx_box_key **box_out);
+
 /* Runs any program with arguments (NULL-terminated); returns the exit status. */
 int run_prog(const char *prog, struct isx_buf *out, struct isx_buf *err, const char *arg0, ...);
 

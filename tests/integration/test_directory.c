@@ -33,6 +33,9 @@ setup(void **state)
     (void)state;
     if (node_create(&node, "CN") != 0 || node_start(&node) != 0)
         return -1;
+    /* Objects above TLP:GREEN are sealed for each party named, so RU's key must be known. */
+    if (peer_register_keys(&node, "RU", NULL, NULL, NULL) != 0)
+        return -1;
     return 0;
 }
 

@@ -21,6 +21,7 @@
 #include "harness.h"
 #include "isx/hash.h"
 #include "isx/object.h"
+#include "isx/seal.h"
 #include "isx/sign.h"
 
 static struct testnode node;
@@ -30,6 +31,9 @@ setup(void **state)
 {
     (void)state;
     if (node_create(&node, "CN") != 0 || node_start(&node) != 0)
+        return -1;
+    /* Objects above TLP:GREEN are sealed for each party named, so RU's key must be known. */
+    if (peer_register_keys(&node, "RU", NULL, NULL, NULL) != 0)
         return -1;
     return 0;
 }
@@ -344,8 +348,22 @@ test_markings_per_party(void **state)
              isx_signer_key_id(ru), pk64);
     json_decref(call("PUT", "/api/v1/parties/RU", NULL, body, 200));
 
-    static const char *const to[] = {"[\"KZ\"]", "[\"CN\",\"KZ\"]"};
-    for (int i = 0; i < 2; i++) {
+    /* Above TLP:GREEN RU seals the body for each party named: CN with the key its node
+     * publishes, KZ with a key of its own. */
+    struct isx_seal_recipient rcpt[3] = {{"CN", {0}}, {"KZ", {0}}, {"RU", {0}}};
+    struct isx_box_key *kz = NULL;
+    json_t *info = call("GET", "/api/v1/node", NULL, NULL, 200);
+    const char *cn_box = json_string_value(json_object_get(info, "box_key"));
+    size_t len;
+    assert_int_equal(isx_base64_decode(cn_box, strlen(cn_box), rcpt[0].box_pk, 32, &len), 0);
+    json_decref(info);
+    assert_int_equal(isx_box_key_generate(&kz), 0);
+    isx_box_key_public(kz, rcpt[1].box_pk);
+    isx_box_key_public(kz, rcpt[2].box_pk);
+
+    /* 0: not for CN; 1: for CN but in clear; 2: for CN and sealed. */
+    static const char *const to[] = {"[\"KZ\"]", "[\"CN\",\"KZ\"]", "[\"CN\",\"KZ\"]"};
+    for (int i = 0; i < 3; i++) {
         char marking[64];
         snprintf(marking, sizeof(marking), "{\"tlp\":\"amber\",\"to\":%s}", to[i]);
         assert_int_equal(isx_object_new("report", NULL, "RU", json_loads(marking, 0, NULL),
@@ -353,12 +371,26 @@ test_markings_per_party(void **state)
                                                   "ru", "Сообщение", "indicators"),
                                         NULL, &o),
                          0);
+        if (i == 0)
+            assert_int_equal(isx_object_seal(o, rcpt + 1, 2), 0);
+        if (i == 2)
+            assert_int_equal(isx_object_seal(o, rcpt, 3), 0);
         assert_int_equal(isx_object_sign(o, ru), 0);
         text = json_dumps(o->env, JSON_COMPACT);
         if (i == 0) {
             expect_problem("POST", "/api/v1/objects", text, 403, "MARKING", "marking.to");
+        } else if (i == 1) {
+            /* Art. 6 by construction: above GREEN a clear body is refused at the door. */
+            expect_problem("POST", "/api/v1/objects", text, 403, "MARKING", "body");
         } else {
-            json_decref(call("POST", "/api/v1/objects", NULL, text, 201));
+            json_t *stored = call("POST", "/api/v1/objects", NULL, text, 201);
+            /* The node opened it: its users read the body, beside the sealed form. */
+            assert_non_null(json_object_get(stored, "sealed"));
+            assert_string_equal(json_string_value(json_object_get(
+                                    json_object_get(json_object_get(stored, "body"), "title"),
+                                    "ru")),
+                                "Сообщение");
+            json_decref(stored);
             json_t *r = call("GET", "/api/v1/reports?party=RU", NULL, NULL, 200);
             assert_int_equal(json_array_size(json_object_get(r, "items")), 1);
             json_decref(r);
@@ -367,6 +399,7 @@ test_markings_per_party(void **state)
         isx_object_free(o);
         o = NULL;
     }
+    isx_box_key_free(kz);
     isx_signer_free(ru);
 }
 

@@ -1,0 +1,414 @@
+/*
+ * The federation's background work: one thread that, for each peer in turn, pushes what the
+ * peer may have from this node's log, pulls what the peer has for us from its log, and now
+ * and then witnesses the peer's checkpoints (witness.c). It runs every sync_interval seconds
+ * and at once when an object is accepted (isx_fed_kick).
+ *
+ * Invariants: cursors are stored, so a restart resumes where delivery stopped; a cursor moves
+ * past an object only once the peer answered for it (stored, duplicate or refused for good);
+ * an object refused for an unknown key stops the cursor there, because the key may still
+ * come (the depositary's directory); a peer that fails is retried with a delay that doubles
+ * up to a minute, and the failure is kept as the peer's last error.
+ */
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "internal.h"
+#include "isx/hash.h"
+#include "isx/i18n.h"
+#include "isx/timeutil.h"
+
+#define MAX_PEERS        64
+#define BACKOFF_FIRST_MS 1000
+#define BACKOFF_MAX_MS   60000
+#define ROUND_BATCHES    20 /* batches per peer and direction in one round */
+
+struct backoff {
+    char party[4];
+    int64_t next_try_ms;
+    int64_t delay_ms;
+    int64_t witnessed_ms;
+};
+
+struct isx_fed {
+    struct isx_node *n;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    int stop;
+    int kicked;
+    struct backoff peers[MAX_PEERS];
+};
+
+static struct backoff *
+backoff_of(struct isx_fed *f, const char *party)
+{
+    struct backoff *free_slot = NULL;
+
+    for (size_t i = 0; i < MAX_PEERS; i++) {
+        if (strcmp(f->peers[i].party, party) == 0)
+            return &f->peers[i];
+        if (free_slot == NULL && f->peers[i].party[0] == '\0')
+            free_slot = &f->peers[i];
+    }
+    if (free_slot != NULL) {
+        memset(free_slot, 0, sizeof(*free_slot));
+        snprintf(free_slot->party, sizeof(free_slot->party), "%s", party);
+    }
+    return free_slot;
+}
+
+/* Describes a failed answer in one line: the status and the problem's detail if there is one. */
+static void
+describe(const struct isx_http_response *resp, char *err, size_t errlen)
+{
+    json_t *p = json_loadb(resp->body.data, resp->body.len, 0, NULL);
+    const char *detail = json_string_value(json_object_get(p, "detail"));
+
+    snprintf(err, errlen, "HTTP %ld%s%s", resp->status, detail != NULL ? ": " : "",
+             detail != NULL ? detail : "");
+    json_decref(p);
+}
+
+/* Reads a push answer: counts, logs each refusal, and finds where the cursor may move to. */
+static int
+read_results(const struct isx_peer *peer, json_t *objects, const struct isx_http_response *resp,
+             struct isx_peer_progress *pr, int *stuck_at)
+{
+    json_t *doc = json_loadb(resp->body.data, resp->body.len, 0, NULL);
+    json_t *results = json_object_get(doc, "results"), *r;
+    size_t i;
+
+    *stuck_at = -1;
+    if (!json_is_array(results) || json_array_size(results) != json_array_size(objects)) {
+        json_decref(doc);
+        return ISX_EPARSE;
+    }
+    json_array_foreach(results, i, r)
+    {
+        const char *status = json_string_value(json_object_get(r, "status"));
+        const char *code = json_string_value(json_object_get(r, "code"));
+        if (status != NULL && strcmp(status, "stored") == 0) {
+            pr->sent++;
+        } else if (status != NULL && strcmp(status, "refused") == 0) {
+            const json_t *o = json_array_get(objects, i);
+            fprintf(stderr, "isxd: fed: %s refused %s: %s\n", peer->party,
+                    json_string_value(json_object_get(o, "id")),
+                    json_string_value(json_object_get(r, "reason")));
+            if (code != NULL && strcmp(code, "KEY") == 0 && *stuck_at < 0)
+                *stuck_at = (int)i;
+            pr->refused++;
+        }
+    }
+    json_decref(doc);
+    return 0;
+}
+
+/* Pushes batches from the peer's push cursor until nothing is left or the round is over. */
+static int
+push(struct isx_node *n, struct isx_peer *peer, char *err, size_t errlen)
+{
+    uint64_t size;
+    int rc = 0;
+
+    if ((rc = isx_store_log_size(n->store, &size)) != 0)
+        return rc;
+    for (int round = 0; round < ROUND_BATCHES && peer->push_cursor < size; round++) {
+        struct isx_buf body = ISX_BUF_INIT;
+        struct isx_http_response resp = {0};
+        struct isx_peer_progress pr = {0};
+        json_t *objects = NULL;
+        size_t count = 0;
+        uint64_t next;
+        int stuck_at = -1;
+
+        if ((rc = isx_buf_puts(&body, "{\"objects\":")) != 0 ||
+            (rc = isx__fed_batch(n, peer, peer->push_cursor, &body, &count, &next)) != 0 ||
+            (rc = isx_buf_puts(&body, "}")) != 0) {
+            isx_buf_free(&body);
+            break;
+        }
+        if (count > 0) {
+            rc = isx__fed_send(n, peer, "POST", "/fed/v1/objects", body.data, body.len, &resp);
+            if (rc != 0) {
+                snprintf(err, errlen, "%s", "cannot reach the peer");
+            } else if (resp.status != 200) {
+                describe(&resp, err, errlen);
+                rc = ISX_ENET;
+            } else {
+                json_t *doc = json_loadb(body.data, body.len, 0, NULL);
+                objects = json_object_get(doc, "objects");
+                rc = read_results(peer, objects, &resp, &pr, &stuck_at);
+                if (rc == 0 && stuck_at >= 0) {
+                    /* Resume at the object whose key the peer lacks; see the invariants. */
+                    snprintf(err, errlen, "the peer does not know the key of %s yet",
+                             json_string_value(json_object_get(
+                                 json_array_get(objects, (size_t)stuck_at), "origin")));
+                    next = peer->push_cursor;
+                }
+                json_decref(doc);
+            }
+            isx_buf_free(&resp.body);
+        }
+        isx_buf_free(&body);
+        if (rc != 0)
+            break;
+        pr.push_cursor = next;
+        pr.error = stuck_at >= 0 ? err : NULL;
+        isx_store_peer_progress(n->store, peer->party, &pr);
+        if (stuck_at >= 0 || next == peer->push_cursor)
+            break;
+        peer->push_cursor = next;
+    }
+    return rc;
+}
+
+/* Pulls pages from the peer's log from our pull cursor on. */
+static int
+pull(struct isx_node *n, struct isx_peer *peer, char *err, size_t errlen)
+{
+    char actor[16];
+    int rc = 0;
+
+    snprintf(actor, sizeof(actor), "peer:%s", peer->party);
+    struct isx_change change = {actor, "federate"};
+    for (int round = 0; round < ROUND_BATCHES; round++) {
+        struct isx_http_response resp = {0};
+        struct isx_peer_progress pr = {0};
+        char path[64];
+        json_t *doc = NULL, *env;
+        uint64_t next, size;
+        size_t i;
+
+        snprintf(path, sizeof(path), "/fed/v1/objects?after=%" PRIu64, peer->pull_cursor);
+        if ((rc = isx__fed_send(n, peer, "GET", path, NULL, 0, &resp)) != 0) {
+            snprintf(err, errlen, "%s", "cannot reach the peer");
+            break;
+        }
+        if (resp.status != 200) {
+            describe(&resp, err, errlen);
+            isx_buf_free(&resp.body);
+            rc = ISX_ENET;
+            break;
+        }
+        doc = json_loadb(resp.body.data, resp.body.len, 0, NULL);
+        isx_buf_free(&resp.body);
+        json_t *objects = json_object_get(doc, "objects");
+        if (!json_is_array(objects) || !json_is_integer(json_object_get(doc, "next")) ||
+            json_integer_value(json_object_get(doc, "next")) < 0) {
+            snprintf(err, errlen, "%s", "the peer's answer is malformed");
+            json_decref(doc);
+            rc = ISX_EPARSE;
+            break;
+        }
+        next = (uint64_t)json_integer_value(json_object_get(doc, "next"));
+        size = (uint64_t)json_integer_value(json_object_get(doc, "size"));
+        int stuck = 0;
+        json_array_foreach(objects, i, env)
+        {
+            struct isx_diag d = {0};
+            struct isx_object *o = NULL;
+            int orc = isx_object_from_json(json_incref(env), &o, &d);
+            if (orc == 0)
+                orc = isx_fed_accept(n, o, &change, &d);
+            if (orc == 0) {
+                pr.received++;
+            } else if (orc != ISX_EEXISTS) {
+                fprintf(stderr, "isxd: fed: refused %s from %s: %s (%s)\n",
+                        o != NULL ? o->id : "an object", peer->party, isx_err_name(orc), d.field);
+                pr.refused++;
+                if (orc == ISX_EKEY) {
+                    snprintf(err, errlen, "the key of %s is not known here yet",
+                             o != NULL ? o->origin : "?");
+                    stuck = 1;
+                }
+            }
+            isx_object_free(o);
+            if (stuck)
+                break;
+        }
+        json_decref(doc);
+        /* An unknown key keeps the cursor where it was, so the object comes again. */
+        pr.pull_cursor = stuck ? 0 : next;
+        pr.error = stuck ? err : NULL;
+        isx_store_peer_progress(n->store, peer->party, &pr);
+        if (stuck || next <= peer->pull_cursor || next >= size)
+            break;
+        peer->pull_cursor = next;
+    }
+    return rc;
+}
+
+static void
+round_for(struct isx_fed *f, struct isx_peer *peer, int64_t now)
+{
+    struct backoff *b = backoff_of(f, peer->party);
+    char err[256] = "";
+    int rc;
+
+    if (b == NULL || now < b->next_try_ms)
+        return;
+    rc = push(f->n, peer, err, sizeof(err));
+    if (rc == 0)
+        rc = pull(f->n, peer, err, sizeof(err));
+    if (rc == 0 && f->n->cfg.witness_interval > 0 &&
+        now - b->witnessed_ms >= (int64_t)f->n->cfg.witness_interval * 1000) {
+        b->witnessed_ms = now;
+        rc = isx__fed_witness(f->n, peer, err, sizeof(err));
+    }
+    if (rc == 0) {
+        b->delay_ms = 0;
+        b->next_try_ms = 0;
+        return;
+    }
+    b->delay_ms = b->delay_ms == 0 ? BACKOFF_FIRST_MS : b->delay_ms * 2;
+    if (b->delay_ms > BACKOFF_MAX_MS)
+        b->delay_ms = BACKOFF_MAX_MS;
+    b->next_try_ms = now + b->delay_ms;
+    struct isx_peer_progress pr = {0};
+    pr.error = err[0] != '\0' ? err : isx_err_name(rc);
+    isx_store_peer_progress(f->n->store, peer->party, &pr);
+    fprintf(stderr, "isxd: fed: %s: %s; next try in %lld ms\n", peer->party, pr.error,
+            (long long)b->delay_ms);
+}
+
+static void *
+run(void *arg)
+{
+    struct isx_fed *f = arg;
+
+    pthread_mutex_lock(&f->lock);
+    while (!f->stop) {
+        if (!f->kicked) {
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_sec += f->n->cfg.sync_interval;
+            pthread_cond_timedwait(&f->cond, &f->lock, &until);
+        }
+        if (f->stop)
+            break;
+        f->kicked = 0;
+        pthread_mutex_unlock(&f->lock);
+
+        struct isx_peer *peers = NULL;
+        size_t np = 0;
+        if (isx_store_peer_list(f->n->store, &peers, &np) == 0) {
+            for (size_t i = 0; i < np; i++) {
+                pthread_mutex_lock(&f->lock);
+                int stop = f->stop;
+                pthread_mutex_unlock(&f->lock);
+                if (stop)
+                    break;
+                round_for(f, &peers[i], isx_time_now_ms());
+            }
+        }
+        free(peers);
+        pthread_mutex_lock(&f->lock);
+    }
+    pthread_mutex_unlock(&f->lock);
+    return NULL;
+}
+
+int
+isx_fed_start(struct isx_node *n, struct isx_fed **out)
+{
+    struct isx_fed *f;
+
+    if (n->cfg.sync_interval == 0) {
+        *out = NULL; /* federation switched off in the configuration */
+        return 0;
+    }
+    if ((f = calloc(1, sizeof(*f))) == NULL)
+        return ISX_ENOMEM;
+    f->n = n;
+    f->kicked = 1; /* a first round at once: catch up after a restart */
+    pthread_mutex_init(&f->lock, NULL);
+    pthread_cond_init(&f->cond, NULL);
+    if (pthread_create(&f->thread, NULL, run, f) != 0) {
+        pthread_mutex_destroy(&f->lock);
+        pthread_cond_destroy(&f->cond);
+        free(f);
+        return ISX_ENOMEM;
+    }
+    n->fed = f;
+    *out = f;
+    return 0;
+}
+
+void
+isx_fed_stop(struct isx_fed *f)
+{
+    if (f == NULL)
+        return;
+    pthread_mutex_lock(&f->lock);
+    f->stop = 1;
+    pthread_cond_signal(&f->cond);
+    pthread_mutex_unlock(&f->lock);
+    pthread_join(f->thread, NULL);
+    f->n->fed = NULL;
+    pthread_mutex_destroy(&f->lock);
+    pthread_cond_destroy(&f->cond);
+    free(f);
+}
+
+void
+isx_fed_kick(struct isx_fed *f)
+{
+    if (f == NULL)
+        return;
+    pthread_mutex_lock(&f->lock);
+    f->kicked = 1;
+    pthread_cond_signal(&f->cond);
+    pthread_mutex_unlock(&f->lock);
+}
+
+void
+isx_fed_metrics(struct isx_node *n, struct isx_buf *out)
+{
+    uint64_t refusals[ISX_FED_REFUSAL_COUNT], size = 0;
+    struct isx_peer *peers = NULL;
+    int64_t alarms = 0;
+    size_t np = 0;
+
+    isx__fed_refusals(refusals);
+    isx_store_log_size(n->store, &size);
+    isx_store_alarm_count(n->store, &alarms);
+    isx_buf_puts(out, "# HELP isx_fed_requests_refused_total Signed requests from other nodes "
+                      "refused, by reason.\n# TYPE isx_fed_requests_refused_total counter\n");
+    for (int i = 0; i < ISX_FED_REFUSAL_COUNT; i++)
+        isx_buf_printf(out, "isx_fed_requests_refused_total{reason=\"%s\"} %" PRIu64 "\n",
+                       isx__fed_refusal_name((enum isx_fed_refusal)i), refusals[i]);
+    isx_buf_printf(out,
+                   "# HELP isx_fed_alarms Witness alarms: a peer showed two views of its log.\n"
+                   "# TYPE isx_fed_alarms gauge\nisx_fed_alarms %lld\n",
+                   (long long)alarms);
+    if (isx_store_peer_list(n->store, &peers, &np) != 0)
+        return;
+    isx_buf_puts(out, "# HELP isx_fed_peer_sent Objects a peer stored from this node.\n"
+                      "# TYPE isx_fed_peer_sent counter\n"
+                      "# HELP isx_fed_peer_received Objects stored here from a peer.\n"
+                      "# TYPE isx_fed_peer_received counter\n"
+                      "# HELP isx_fed_peer_refused Objects refused either way.\n"
+                      "# TYPE isx_fed_peer_refused counter\n"
+                      "# HELP isx_fed_peer_backlog Log entries not yet offered to the peer.\n"
+                      "# TYPE isx_fed_peer_backlog gauge\n"
+                      "# HELP isx_fed_peer_up 1 when the last exchange with the peer worked.\n"
+                      "# TYPE isx_fed_peer_up gauge\n");
+    for (size_t i = 0; i < np; i++) {
+        const struct isx_peer *p = &peers[i];
+        isx_buf_printf(out,
+                       "isx_fed_peer_sent{peer=\"%s\"} %lld\nisx_fed_peer_received{peer=\"%s\"} "
+                       "%lld\nisx_fed_peer_refused{peer=\"%s\"} %lld\n"
+                       "isx_fed_peer_backlog{peer=\"%s\"} %" PRIu64 "\n"
+                       "isx_fed_peer_up{peer=\"%s\"} %d\n",
+                       p->party, (long long)p->sent, p->party, (long long)p->received, p->party,
+                       (long long)p->refused, p->party,
+                       size > p->push_cursor ? size - p->push_cursor : 0, p->party,
+                       p->last_error[0] == '\0' && p->last_contact[0] != '\0');
+    }
+    free(peers);
+}
