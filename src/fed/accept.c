@@ -87,6 +87,13 @@ isx_fed_accept(struct isx_node *n, struct isx_object *o, const struct isx_change
     int for_us, relayed = 0, rc;
 
     isx_tlp_parse(json_string_value(json_object_get(o->marking, "tlp")), &tlp);
+    /* Push and pull both deliver, so most second copies arrive here: an object already
+     * stored (same hash, so the same bytes and signature) needs no check again. */
+    uint64_t index;
+    if (isx_store_log_index_of_hash(n->store, o->hash, &index) == 0) {
+        rc = ISX_EEXISTS;
+        goto done;
+    }
     if (o->body != NULL && (rc = check_body(o, o->body, d)) != 0)
         goto done;
     if ((rc = isx_object_verify(o, isx_node_keyfn, n, d)) != 0)

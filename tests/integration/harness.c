@@ -68,7 +68,9 @@ node_start(struct testnode *n)
         if (logfd >= 0)
             dup2(logfd, 2);
         close(out[0]);
-        execl(ISX_BIN_DIR "/isxd", "isxd", "-d", nodedir, "-p", "0", (char *)NULL);
+        char port[8];
+        snprintf(port, sizeof(port), "%u", (unsigned)n->want_port);
+        execl(ISX_BIN_DIR "/isxd", "isxd", "-d", nodedir, "-p", port, (char *)NULL);
         _exit(127);
     }
     close(out[1]);
@@ -291,5 +293,29 @@ peer_register_keys(struct testnode *n, const char *party, const char *url,
 done:
     isx_sign_key_free(sk);
     isx_box_key_free(bk);
+    return rc;
+}
+
+int
+node_config_set(struct testnode *n, const char *line, const char *with)
+{
+    char path[320], *text, *at;
+    struct isx_buf b = ISX_BUF_INIT;
+    FILE *f;
+    int rc = -1;
+
+    snprintf(path, sizeof(path), "%s/node/isx.conf", n->dir);
+    if (isx_file_read(path, 1 << 20, &b) != 0 || (text = b.data) == NULL)
+        goto done;
+    if ((at = strstr(text, line)) == NULL || (at != text && at[-1] != '\n'))
+        goto done;
+    if ((f = fopen(path, "w")) == NULL)
+        goto done;
+    fwrite(text, 1, (size_t)(at - text), f);
+    fputs(with, f);
+    fputs(at + strlen(line), f);
+    rc = fclose(f) == 0 ? 0 : -1;
+done:
+    isx_buf_free(&b);
     return rc;
 }

@@ -19,7 +19,11 @@ struct testnode {
     uint16_t port;
     char url[64];
     char token[ISX_TOKEN_LEN + 1];
+    uint16_t want_port; /* node_start binds this port when set (a restart keeps its address) */
 };
+
+/* Replaces the first line of the node's isx.conf that equals `line` with `with`; 0 on success. */
+int node_config_set(struct testnode *n, const char *line, const char *with);
 
 /* Creates a node (party, example directory) in a fresh temporary directory. */
 int node_create(struct testnode *n, const char *party);
