@@ -19,5 +19,7 @@ void isx_time_format(int64_t ms, char out[ISX_TIME_LEN + 1]);
 int isx_time_parse(const char *s, int64_t *ms);
 /* Days since 1970-01-01 of a proleptic Gregorian date (for the agreement's calendar). */
 int64_t isx_days_from_civil(int64_t y, unsigned m, unsigned d);
+/* The inverse: the proleptic Gregorian date of a day number. */
+void isx_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d);
 
 #endif

@@ -29,8 +29,8 @@ isx_days_from_civil(int64_t y, unsigned m, unsigned d)
     return era * 146097 + (int64_t)doe - 719468;
 }
 
-static void
-civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+void
+isx_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
 {
     z += 719468;
     int64_t era = (z >= 0 ? z : z - 146096) / 146097;
@@ -53,7 +53,7 @@ isx_time_format(int64_t ms, char out[ISX_TIME_LEN + 1])
 
     char tmp[64];
 
-    civil_from_days(days, &y, &m, &d);
+    isx_civil_from_days(days, &y, &m, &d);
     /* Years outside 0000-9999 cannot be written in this form; clamp rather than overflow. */
     if (y < 0)
         y = 0;
