@@ -68,4 +68,11 @@ int isx__api_peer_remove(struct isx_http_req *req);
 int isx__api_release_create(struct isx_http_req *req);
 int isx__api_alarm_list(struct isx_http_req *req);
 
+/* Requests and joint response (src/api/requests.c). */
+
+/* Communication checks (src/api/pings.c). */
+
+/* Consultations and the agreement's calendar (src/api/consultations.c, agreement.c). */
+
+
 #endif

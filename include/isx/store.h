@@ -203,6 +203,14 @@ int isx_store_release_find(struct isx_store *s, const uint8_t hash[32], const ch
 /* The clear body this node kept for a sealed object it opened (ISX_ENOTFOUND if none). */
 int isx_store_opened_get(struct isx_store *s, const uint8_t hash[32], json_t **body);
 
+/*
+ * The current version of every object of `type`, in id order, as the API shows them (a
+ * sealed object this node opened carries its body beside "sealed"): a new array in *items.
+ * For the kinds of objects that stay few (requests, pings, consultations, notifications),
+ * whose state is computed from all of them at once. At most `limit` (1..100000).
+ */
+int isx_store_type_list(struct isx_store *s, const char *type, size_t limit, json_t **items);
+
 /* Rebuilds every projection from the stored objects; *count = objects replayed. */
 int isx_store_reindex(struct isx_store *s, size_t *count);
 

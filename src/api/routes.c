@@ -74,6 +74,12 @@ static const struct isx_route routes[] = {
     {"POST", "/api/v1/releases", isx__api_release_create, ISX_ROLES_REPORT, "release.create"},
     {"GET", "/api/v1/alarms", isx__api_alarm_list, ISX_ROLES_READ, "alarm.list"},
 
+    /* Requests and joint response (issue 6, Art. 3.2, 3.6, 3.11). */
+
+    /* Communication checks of the points-of-contact directory (issue 6). */
+
+    /* Consultations (Art. 5.2) and the agreement's calendar (Art. 5.1, 11, 12) (issue 6). */
+
     /* Between nodes: public routes, each request signed by a peer (RFC 9421). */
     {"POST", "/fed/v1/objects", isx__fed_push, ISX_ROLES_NONE, "fed.push"},
     {"GET", "/fed/v1/objects", isx__fed_pull, ISX_ROLES_NONE, "fed.pull"},

@@ -71,6 +71,12 @@ static const struct {
     [CLI_OPT_BOX_KEY] = {"--box-key", 1},
     [CLI_OPT_FETCH] = {"--fetch", 0},
     [CLI_OPT_RELAY] = {"--relay", 0},
+    /* Requests (issue 6). */
+
+    /* Pings (issue 6). */
+
+    /* Consultations and the agreement (issue 6). */
+
 };
 
 #define ALWAYS_OPTS (CLI_BIT(CLI_OPT_JSON) | CLI_BIT(CLI_OPT_LANG) | CLI_BIT(CLI_OPT_HELP))

@@ -81,6 +81,12 @@ enum isx__cli_opt {
     CLI_OPT_BOX_KEY,
     CLI_OPT_FETCH,
     CLI_OPT_RELAY,
+    /* Requests (issue 6). */
+
+    /* Pings (issue 6). */
+
+    /* Consultations and the agreement (issue 6). */
+
     CLI_OPT_COUNT
 };
 
@@ -345,6 +351,13 @@ int isx__cli_peer_list(struct isx__cli *c, const struct isx__cli_args *a);
 int isx__cli_peer_remove(struct isx__cli *c, const struct isx__cli_args *a);
 int isx__cli_peer_alarms(struct isx__cli *c, const struct isx__cli_args *a);
 int isx__cli_release_grant(struct isx__cli *c, const struct isx__cli_args *a);
+
+/* ---- request.c (issue 6) ---- */
+
+/* ---- ping.c (issue 6) ---- */
+
+/* ---- consult.c, agreement.c (issue 6) ---- */
+
 
 /* One row of a list table, from one item of a page. */
 typedef int (*isx__cli_row_fn)(struct isx__cli *c, struct isx__cli_table *t, const json_t *env);

@@ -106,6 +106,12 @@ static const struct isx__cli_verb verbs[] = {
     {"peer", "alarms", isx__cli_peer_alarms, 0, 0, "cli.help.peer.alarms", 0, TOKEN},
     {"release", "grant", isx__cli_release_grant, 1, 1, "cli.help.release.grant",
      O(TO) | O(NOTE), TOKEN},
+
+    /* Requests and joint response (issue 6). */
+
+    /* Communication checks (issue 6). */
+
+    /* Consultations and the agreement's calendar (issue 6). */
 };
 
 #define NVERBS (sizeof(verbs) / sizeof(verbs[0]))

@@ -40,6 +40,12 @@ static const struct key keys[] = {
     {"federation", "witness_interval", K_SECONDS, F(witness_interval)},
     {"federation", "window", K_SECONDS, F(sig_window)},
     {"federation", "relay", K_BOOL, F(relay)},
+    /* Requests (issue 6). */
+
+    /* Pings (issue 6). */
+
+    /* Consultations (issue 6). */
+
 };
 
 void

@@ -9,25 +9,18 @@
 #include <string.h>
 
 #include "internal.h"
+#include "isx/bodies.h"
 #include "isx/directory.h"
 #include "isx/marking.h"
 #include "isx/release.h"
-#include "isx/report.h"
 #include "isx/seal.h"
 #include "isx/taxonomy.h"
 
-/* The body's own checks, for the types whose bodies this node projects. */
+/* The body's own checks (include/isx/bodies.h), for every type. */
 static int
 check_body(const struct isx_object *o, const json_t *body, struct isx_diag *d)
 {
-    if (isx_directory_type(o->type))
-        return isx_directory_check(o->type, body, "body", d);
-    /* A report from elsewhere must already be canonical: its signature covers that form. */
-    if (strcmp(o->type, "report") == 0)
-        return isx_report_check(body, "body", d);
-    if (strcmp(o->type, "release") == 0)
-        return isx_release_check(body, "body", d);
-    return 0;
+    return isx_body_check(o->type, body, "body", d);
 }
 
 /* A party's entry is published by that party (or the depositary's signed directory), and a
@@ -52,6 +45,37 @@ check_speaker(struct isx_node *n, const struct isx_object *o, struct isx_diag *d
     if (owner != NULL && strcmp(owner, o->origin) != 0 &&
         !(strcmp(o->type, "party") == 0 && strcmp(o->origin, ISX_DEPOSITARY) == 0))
         return isx_diag_set(d, ISX_EFORBIDDEN, "origin", "directory.not_origin", owner);
+    return 0;
+}
+
+/*
+ * Rules that need what the node already holds, by type: who may move a request, answer a
+ * ping or consent to a consultation. Each returns 0 or an error with `d` set; `body` is the
+ * clear body (opened when the object was sealed). The table ends with a NULL type.
+ */
+static const struct {
+    const char *type;
+    int (*rule)(struct isx_node *n, const struct isx_object *o, const json_t *body,
+                struct isx_diag *d);
+} door_rules[] = {
+    /* Requests and joint response (issue 6). */
+
+    /* Communication checks (issue 6). */
+
+    /* Consultations and the agreement's calendar (issue 6). */
+
+    {NULL, NULL},
+};
+
+static int
+check_rules(struct isx_node *n, const struct isx_object *o, struct isx_diag *d)
+{
+    const json_t *body = isx_object_clear_body(o);
+
+    for (size_t i = 0; body != NULL && door_rules[i].type != NULL; i++) {
+        if (strcmp(door_rules[i].type, o->type) == 0)
+            return door_rules[i].rule(n, o, body, d);
+    }
     return 0;
 }
 
@@ -128,6 +152,8 @@ isx_fed_accept(struct isx_node *n, struct isx_object *o, const struct isx_change
         o->opened = opened;
         opened = NULL;
     }
+    if ((rc = check_rules(n, o, d)) != 0)
+        goto done;
     rc = isx_store_put(n->store, o, change, NULL, 0);
     if (rc == 0)
         isx_fed_kick(n->fed);

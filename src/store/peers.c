@@ -1,7 +1,8 @@
 /*
  * The federation tables of the SQLite store: peers and their delivery cursors, witness
  * alarms, cosignatures of this node's checkpoints, and the lookups delivery needs (a range of
- * the log, the release that lets an object go to a party, the opened body of a sealed object).
+ * the log, the release that lets an object go to a party, the opened body of a sealed object),
+ * and the list of every current object of one type (for the few-but-stateful kinds).
  * Invariants: a cursor only moves forward; an alarm, once recorded, is never changed or removed.
  */
 #include <inttypes.h>
@@ -462,5 +463,54 @@ isx_store_opened_get(struct isx_store *s, const uint8_t hash[32], json_t **body)
             *body = v;
     }
     isx_buf_free(&b);
+    return rc;
+}
+
+int
+isx_store_type_list(struct isx_store *s, const char *type, size_t limit, json_t **items)
+{
+    json_t *list = json_array();
+    int slot, rc;
+    sqlite3 *db = isx__store_reader(s, &slot);
+    sqlite3_stmt *st = NULL;
+
+    if (list == NULL || limit == 0 || limit > 100000) {
+        rc = list == NULL ? ISX_ENOMEM : ISX_EINVAL;
+        goto done;
+    }
+    if (sqlite3_prepare_v2(db,
+                           "SELECT o.canonical, p.body FROM heads h JOIN objects o "
+                           "ON o.seq = h.object_seq LEFT JOIN opened p ON p.object_seq = o.seq "
+                           "WHERE h.type = ?1 ORDER BY h.id LIMIT ?2",
+                           -1, &st, NULL) != SQLITE_OK) {
+        rc = ISX_ESTORE;
+        goto done;
+    }
+    isx__store_bind_text(st, 1, type);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        json_t *env = json_loadb(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0),
+                                 0, NULL);
+        if (env == NULL) {
+            rc = ISX_ESTORE;
+            break;
+        }
+        if (sqlite3_column_type(st, 1) != SQLITE_NULL)
+            json_object_set_new(env, "body",
+                                json_loadb(sqlite3_column_blob(st, 1),
+                                           (size_t)sqlite3_column_bytes(st, 1), 0, NULL));
+        json_array_append_new(list, env);
+    }
+    if (rc == SQLITE_DONE) {
+        *items = list;
+        list = NULL;
+        rc = 0;
+    } else if (rc > 0) {
+        rc = ISX_ESTORE;
+    }
+done:
+    sqlite3_finalize(st);
+    json_decref(list);
+    isx__store_reader_put(s, slot);
     return rc;
 }
