@@ -1921,31 +1921,8 @@ isx_store_checkpoint_covering(struct isx_store *s, uint64_t index, char **note, 
 int
 isx_store_objects_scan(struct isx_store *s, isx_store_object_fn fn, void *ctx)
 {
-    int slot, rc;
-    sqlite3 *db = reader_get(s, &slot);
-    sqlite3_stmt *st;
-
-    if (sqlite3_prepare_v2(db, "SELECT seq, hash, canonical FROM objects ORDER BY seq", -1, &st,
-                           NULL) != SQLITE_OK) {
-        rc = ISX_ESTORE;
-        goto done;
-    }
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        uint8_t hash[32] = {0};
-        if (sqlite3_column_bytes(st, 1) == 32)
-            memcpy(hash, sqlite3_column_blob(st, 1), 32);
-        if ((rc = fn(ctx, sqlite3_column_int64(st, 0), hash, sqlite3_column_blob(st, 2),
-                     (size_t)sqlite3_column_bytes(st, 2))) != 0)
-            break;
-    }
-    if (rc == SQLITE_DONE)
-        rc = 0;
-    else if (rc > 0)
-        rc = ISX_ESTORE;
-    sqlite3_finalize(st);
-done:
-    reader_put(s, slot);
-    return rc;
+    /* The whole log, from its first leaf (src/store/peers.c walks any range of it). */
+    return isx_store_log_range(s, 0, (size_t)INT64_MAX, fn, ctx);
 }
 
 int
