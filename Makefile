@@ -2,11 +2,13 @@
 #   make run    install what is missing, build, create a node if there is none, start isxd
 #   make test   install what is missing, build (warnings are errors), run every test, also
 #               under AddressSanitizer and UndefinedBehaviorSanitizer
+#   make demo   build, start four federated nodes (CN, RU, KZ, SCO) in a temporary directory
+#               and walk through federation, checking every step (DEMO_LANG=zh|ru|en)
 MAKEFLAGS += --no-print-directory
 PARTY ?= CN
 NODE ?= var/node
 
-.PHONY: all deps build run test bench format clean
+.PHONY: all deps build run test demo bench format clean
 
 all: build
 
@@ -22,6 +24,9 @@ run: build
 
 test: deps
 	@sh scripts/test.sh
+
+demo: build
+	@sh scripts/demo.sh
 
 bench: build
 	@sh bench/run.sh

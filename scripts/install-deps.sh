@@ -1,11 +1,12 @@
 #!/bin/sh
-# Installs the Debian packages isx needs to build, test and run, and only those that are
-# missing. Idempotent: a second run installs nothing and says so.
+# Installs the Debian packages isx needs to build, test and run (and `make demo`: curl,
+# sqlite3, python3), and only those that are missing. Idempotent: a second run installs
+# nothing and says so.
 set -eu
 
 PACKAGES="build-essential cmake pkg-config curl ca-certificates
 libsodium-dev libjansson-dev libmicrohttpd-dev libsqlite3-dev libcurl4-openssl-dev
-libcmocka-dev libidn2-dev libssl-dev libpq-dev sqlite3"
+libcmocka-dev libidn2-dev libssl-dev libpq-dev sqlite3 python3"
 
 missing=""
 for p in $PACKAGES; do
