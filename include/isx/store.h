@@ -172,6 +172,7 @@ struct isx_peer_progress {
     uint64_t pull_cursor;
     int64_t sent, received, refused;
     const char *error; /* NULL: the exchange succeeded (sets last_contact, clears last_error) */
+    int inbound;       /* the peer called us: counters only; contact and error are ours to judge */
 };
 int isx_store_peer_progress(struct isx_store *s, const char *party,
                             const struct isx_peer_progress *pr);

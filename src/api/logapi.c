@@ -108,7 +108,7 @@ readable(struct isx_http_req *req, const char *ref)
             o = NULL;
     }
     if (o != NULL)
-        ok = isx_marking_allows_role(o->marking, req->user->role);
+        ok = isx__api_readable(req, o);
     isx_object_free(o);
     isx_buf_free(&canon);
     return ok;

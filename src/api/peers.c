@@ -172,6 +172,19 @@ publish_keys(struct isx_http_req *req, const struct isx_peer *p)
     return rc;
 }
 
+/* Another version of the entry may arrive from a peer between reading and writing: read again. */
+static int
+publish_keys_retrying(struct isx_http_req *req, const struct isx_peer *p)
+{
+    int rc = ISX_ECONFLICT;
+
+    for (int attempt = 0; attempt < 5 && rc == ISX_ECONFLICT; attempt++) {
+        memset(&req->diag, 0, sizeof(req->diag));
+        rc = publish_keys(req, p);
+    }
+    return rc;
+}
+
 int
 isx__api_peer_add(struct isx_http_req *req)
 {
@@ -202,10 +215,11 @@ isx__api_peer_add(struct isx_http_req *req)
     isx_base64_decode(p.sign_key, strlen(p.sign_key), pk, sizeof(pk), &len);
     isx_sign_key_id(p.name, pk, p.key_id);
     existed = isx_store_peer_get(n->store, p.party, &stored) == 0;
+    /* The depositary vouches for the keys first: a refusal then leaves no peer half-added. */
+    if (strcmp(n->cfg.party, ISX_DEPOSITARY) == 0 && (rc = publish_keys_retrying(req, &p)) != 0)
+        goto done;
     if ((rc = isx_store_peer_put(n->store, &p, req->user->name)) != 0 ||
         (rc = isx_store_peer_get(n->store, p.party, &stored)) != 0)
-        goto done;
-    if (strcmp(n->cfg.party, ISX_DEPOSITARY) == 0 && (rc = publish_keys(req, &p)) != 0)
         goto done;
     isx_fed_kick(n->fed);
     doc = peer_json(n, &stored);

@@ -37,6 +37,18 @@ local_copy(const struct isx_node *n, const struct isx_object *o)
            strcmp(n->cfg.party, ISX_DEPOSITARY) != 0;
 }
 
+/* A party's own entry is its word: copies of it (the depositary's) are not news to it. */
+static int
+about_itself(const struct isx_object *o, const char *party)
+{
+    const char *code;
+
+    if (strcmp(o->type, "party") != 0 || o->body == NULL)
+        return 0;
+    code = json_string_value(json_object_get(o->body, "code"));
+    return code != NULL && strcmp(code, party) == 0;
+}
+
 int
 isx_fed_may_send(struct isx_node *n, const struct isx_object *o, const char *party,
                  struct isx_buf *release)
@@ -45,7 +57,7 @@ isx_fed_may_send(struct isx_node *n, const struct isx_object *o, const char *par
     struct isx_object *r = NULL;
     int ok = 0;
 
-    if (strcmp(o->origin, party) == 0 || local_copy(n, o))
+    if (strcmp(o->origin, party) == 0 || local_copy(n, o) || about_itself(o, party))
         return 0;
     if (isx_marking_allows_party(o->marking, o->origin, party))
         return 1;

@@ -7,8 +7,8 @@
  * Invariants: cursors are stored, so a restart resumes where delivery stopped; a cursor moves
  * past an object only once the peer answered for it (stored, duplicate or refused for good);
  * an object refused for an unknown key stops the cursor there, because the key may still
- * come (the depositary's directory); a peer that fails is retried with a delay that doubles
- * up to a minute, and the failure is kept as the peer's last error.
+ * come (the depositary's directory), for ten minutes at the most; a peer that fails is
+ * retried with a delay that doubles up to a minute, and the failure is kept as its last error.
  */
 #include <inttypes.h>
 #include <pthread.h>
@@ -27,12 +27,49 @@
 #define BACKOFF_MAX_MS   60000
 #define ROUND_BATCHES    20 /* batches per peer and direction in one round */
 
+/*
+ * How long delivery waits at an object refused for an unknown key before it moves on. The key
+ * usually follows within seconds (the depositary's directory); one that never comes must not
+ * stop everything behind it for good. The object is then left to a later pull from zero or an
+ * operator's import, and the skip is logged.
+ */
+#define STUCK_GIVE_UP_MS (10 * 60 * 1000)
+
+/* Where one direction of delivery waits for a key, and since when. */
+struct stuck {
+    uint64_t cursor;
+    int64_t since_ms; /* 0: not waiting */
+};
+
 struct backoff {
     char party[4];
     int64_t next_try_ms;
     int64_t delay_ms;
     int64_t witnessed_ms;
+    struct stuck push, pull;
 };
+
+/*
+ * Called when delivery from `cursor` waits for a key: 1 while it should keep waiting, 0 once
+ * it has waited long enough at that same place (the caller then moves past it).
+ */
+static int
+keep_waiting(struct stuck *st, uint64_t cursor, const char *peer, const char *dir)
+{
+    int64_t now = isx_time_now_ms();
+
+    if (st->since_ms == 0 || st->cursor != cursor) {
+        st->cursor = cursor;
+        st->since_ms = now;
+        return 1;
+    }
+    if (now - st->since_ms < STUCK_GIVE_UP_MS)
+        return 1;
+    fprintf(stderr, "isxd: fed: %s %s: a signing key never arrived; moving past log entry %llu\n",
+            peer, dir, (unsigned long long)cursor);
+    st->since_ms = 0;
+    return 0;
+}
 
 struct isx_fed {
     struct isx_node *n;
@@ -110,7 +147,7 @@ read_results(const struct isx_peer *peer, json_t *objects, const struct isx_http
 
 /* Pushes batches from the peer's push cursor until nothing is left or the round is over. */
 static int
-push(struct isx_node *n, struct isx_peer *peer, char *err, size_t errlen)
+push(struct isx_node *n, struct isx_peer *peer, struct stuck *wait, char *err, size_t errlen)
 {
     uint64_t size;
     int rc = 0;
@@ -143,6 +180,9 @@ push(struct isx_node *n, struct isx_peer *peer, char *err, size_t errlen)
                 json_t *doc = json_loadb(body.data, body.len, 0, NULL);
                 objects = json_object_get(doc, "objects");
                 rc = read_results(peer, objects, &resp, &pr, &stuck_at);
+                if (rc == 0 && stuck_at >= 0 &&
+                    !keep_waiting(wait, peer->push_cursor, peer->party, "push"))
+                    stuck_at = -1;
                 if (rc == 0 && stuck_at >= 0) {
                     /* Resume at the object whose key the peer lacks; see the invariants. */
                     snprintf(err, errlen, "the peer does not know the key of %s yet",
@@ -169,7 +209,7 @@ push(struct isx_node *n, struct isx_peer *peer, char *err, size_t errlen)
 
 /* Pulls pages from the peer's log from our pull cursor on. */
 static int
-pull(struct isx_node *n, struct isx_peer *peer, char *err, size_t errlen)
+pull(struct isx_node *n, struct isx_peer *peer, struct stuck *wait, char *err, size_t errlen)
 {
     char actor[16];
     int rc = 0;
@@ -221,7 +261,7 @@ pull(struct isx_node *n, struct isx_peer *peer, char *err, size_t errlen)
                 fprintf(stderr, "isxd: fed: refused %s from %s: %s (%s)\n",
                         o != NULL ? o->id : "an object", peer->party, isx_err_name(orc), d.field);
                 pr.refused++;
-                if (orc == ISX_EKEY) {
+                if (orc == ISX_EKEY && keep_waiting(wait, peer->pull_cursor, peer->party, "pull")) {
                     snprintf(err, errlen, "the key of %s is not known here yet",
                              o != NULL ? o->origin : "?");
                     stuck = 1;
@@ -252,9 +292,9 @@ round_for(struct isx_fed *f, struct isx_peer *peer, int64_t now)
 
     if (b == NULL || now < b->next_try_ms)
         return;
-    rc = push(f->n, peer, err, sizeof(err));
+    rc = push(f->n, peer, &b->push, err, sizeof(err));
     if (rc == 0)
-        rc = pull(f->n, peer, err, sizeof(err));
+        rc = pull(f->n, peer, &b->pull, err, sizeof(err));
     if (rc == 0 && f->n->cfg.witness_interval > 0 &&
         now - b->witnessed_ms >= (int64_t)f->n->cfg.witness_interval * 1000) {
         b->witnessed_ms = now;

@@ -68,6 +68,7 @@ isx__fed_push(struct isx_http_req *req)
     }
     snprintf(actor, sizeof(actor), "peer:%s", peer.party);
     struct isx_change change = {actor, "federate"};
+    pr.inbound = 1;
     json_array_foreach(list, i, env)
     {
         struct isx_diag d = {0};
@@ -92,8 +93,9 @@ isx__fed_push(struct isx_http_req *req)
                           "field", d.field[0] ? d.field : NULL);
             isx_buf_free(&why);
             pr.refused++;
-            fprintf(stderr, "isxd: fed: refused object %zu from %s: %s (%s)\n", i, peer.party,
-                    isx_err_name(orc), d.field);
+            fprintf(stderr, "isxd: fed: refused %s from %s: %s (%s)\n",
+                    o != NULL ? o->id : "an unreadable object", peer.party, isx_err_name(orc),
+                    d.field);
         }
         isx_object_free(o);
         json_array_append_new(results, r);

@@ -173,6 +173,13 @@ isx_store_peer_progress(struct isx_store *s, const char *party, const struct isx
     snprintf(refused, sizeof(refused), "%" PRId64, pr->refused);
     if (pr->error != NULL)
         snprintf(error, sizeof(error), "%s", pr->error);
+    if (pr->inbound) {
+        const char *counts[] = {party, recv, refused};
+        return write_one(s,
+                         "UPDATE peers SET received = received + CAST(?2 AS INTEGER), "
+                         "refused = refused + CAST(?3 AS INTEGER) WHERE party = ?1",
+                         3, counts);
+    }
     const char *params[] = {party, push,    pull, sent,
                             recv,  refused, now,  pr->error != NULL ? error : NULL};
     /* Cursors only move forward (max), so a late answer cannot rewind delivery. The casts
@@ -489,8 +496,8 @@ isx_store_type_list(struct isx_store *s, const char *type, size_t limit, json_t 
     isx__store_bind_text(st, 1, type);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        json_t *env = json_loadb(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0),
-                                 0, NULL);
+        json_t *env =
+            json_loadb(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), 0, NULL);
         if (env == NULL) {
             rc = ISX_ESTORE;
             break;
