@@ -124,7 +124,7 @@ apply_global(struct isx__cli *c, enum isx__cli_opt opt, const char *value)
 int
 isx__cli_parse(struct isx__cli *c, int argc, char **argv, struct isx__cli_args *out)
 {
-    uint64_t allowed = c->cmd->opts | ALWAYS_OPTS | CLI_BIT(CLI_OPT_URL);
+    isx__cli_optset allowed = c->cmd->opts | ALWAYS_OPTS | CLI_BIT(CLI_OPT_URL);
     int only_pos = 0, rc;
 
     memset(out, 0, sizeof(*out));

@@ -90,7 +90,13 @@ enum isx__cli_opt {
     CLI_OPT_COUNT
 };
 
-#define CLI_BIT(o) (UINT64_C(1) << (o))
+/*
+ * A set of options, one bit per enum isx__cli_opt. 128 bits: the verbs have outgrown 64.
+ * __extension__ keeps -Wpedantic quiet about the GCC/Clang 128-bit integer it names.
+ */
+__extension__ typedef unsigned __int128 isx__cli_optset;
+#define CLI_BIT(o) ((isx__cli_optset)1 << (o))
+_Static_assert(CLI_OPT_COUNT <= 128, "one bit per option in isx__cli_optset");
 
 #define ISX__CLI_MAX_ARGS 256
 
@@ -118,7 +124,7 @@ struct isx__cli_verb {
     isx__cli_handler handler;
     unsigned min_args, max_args;
     const char *help_key;
-    uint64_t opts; /* CLI_BIT()s of the verb's own options; --json, --lang, --help always go */
+    isx__cli_optset opts; /* the verb's own options; --json, --lang, --help always go */
     unsigned flags;
 };
 

@@ -25,7 +25,7 @@ struct resource {
     const char *noun;
     const char *type;
     const char *path;
-    uint64_t body_opts; /* the options that change a body */
+    isx__cli_optset body_opts; /* the options that change a body */
     int (*apply)(struct isx__cli *c, const struct isx__cli_args *a, json_t *body);
     int (*require)(struct isx__cli *c, const struct isx__cli_args *a);
     int (*show)(struct isx__cli *c, struct isx__cli_table *t, const json_t *body);
