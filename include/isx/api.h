@@ -69,6 +69,13 @@ int isx__api_release_create(struct isx_http_req *req);
 int isx__api_alarm_list(struct isx_http_req *req);
 
 /* Requests and joint response (src/api/requests.c). */
+/* Who opens and answers requests: liaison officers, analysts for technical ones, admins. */
+#define ISX_ROLES_REQUEST (ISX_ROLE_ANALYST | ISX_ROLE_LIAISON | ISX_ROLE_ADMIN)
+int isx__api_request_list(struct isx_http_req *req);
+int isx__api_request_open(struct isx_http_req *req);
+int isx__api_request_get(struct isx_http_req *req);
+int isx__api_request_act(struct isx_http_req *req);
+int isx__api_request_document(struct isx_http_req *req);
 
 /* Communication checks (src/api/pings.c). */
 

@@ -35,6 +35,11 @@ struct isx_config {
     int relay;                    /* [federation] relay = no */
     char secret_labels[ISX_CONFIG_LABELS][ISX_CONFIG_LABEL_MAX]; /* [marking] secret_labels */
     size_t nsecret_labels;
+    /* [requests] ack_routine, ack_urgent, ack_critical, answer_routine, answer_urgent,
+     * answer_critical: hours from opening a request to its default deadlines, by urgency
+     * (include/isx/request.h). */
+    unsigned request_ack_hours[3];
+    unsigned request_answer_hours[3];
 };
 
 void isx_config_defaults(struct isx_config *cfg);

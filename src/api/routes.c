@@ -7,6 +7,7 @@
 #include "isx/api.h"
 #include "isx/fed.h"
 #include "isx/hash.h"
+#include "isx/request.h"
 
 static const struct isx_route routes[] = {
     /* The node and the caller. */
@@ -75,6 +76,13 @@ static const struct isx_route routes[] = {
     {"GET", "/api/v1/alarms", isx__api_alarm_list, ISX_ROLES_READ, "alarm.list"},
 
     /* Requests and joint response (issue 6, Art. 3.2, 3.6, 3.11). */
+    {"GET", "/api/v1/requests", isx__api_request_list, ISX_ROLES_READ, "request.list"},
+    {"POST", "/api/v1/requests", isx__api_request_open, ISX_ROLES_REQUEST, "request.open"},
+    {"GET", "/api/v1/requests/{id}", isx__api_request_get, ISX_ROLES_READ, "request.get"},
+    {"POST", "/api/v1/requests/{id}/messages", isx__api_request_act, ISX_ROLES_REQUEST,
+     "request.act"},
+    {"POST", "/api/v1/requests/{id}/documents", isx__api_request_document, ISX_ROLES_REQUEST,
+     "request.document"},
 
     /* Communication checks of the points-of-contact directory (issue 6). */
 
@@ -124,6 +132,8 @@ isx_api_metrics(void *ctx, struct isx_buf *out)
                    "# TYPE isx_node_info gauge\nisx_node_info{party=\"%s\",name=\"%s\"} 1\n",
                    (long long)count, n->cfg.party, n->cfg.name);
     isx_fed_metrics(n, out);
+    /* Requests and joint response (issue 6). */
+    isx_request_metrics(n, out);
 }
 
 int

@@ -72,6 +72,12 @@ static const struct {
     [CLI_OPT_FETCH] = {"--fetch", 0},
     [CLI_OPT_RELAY] = {"--relay", 0},
     /* Requests (issue 6). */
+    [CLI_OPT_SUBJECT] = {"--subject", 1},
+    [CLI_OPT_URGENCY] = {"--urgency", 1},
+    [CLI_OPT_ACK_BY] = {"--ack-by", 1},
+    [CLI_OPT_ANSWER_BY] = {"--answer-by", 1},
+    [CLI_OPT_ATTACH] = {"--attach", 1},
+    [CLI_OPT_OVERDUE] = {"--overdue", 0},
 
     /* Pings (issue 6). */
 

@@ -82,6 +82,12 @@ enum isx__cli_opt {
     CLI_OPT_FETCH,
     CLI_OPT_RELAY,
     /* Requests (issue 6). */
+    CLI_OPT_SUBJECT,
+    CLI_OPT_URGENCY,
+    CLI_OPT_ACK_BY,
+    CLI_OPT_ANSWER_BY,
+    CLI_OPT_ATTACH,
+    CLI_OPT_OVERDUE,
 
     /* Pings (issue 6). */
 
@@ -359,6 +365,11 @@ int isx__cli_peer_alarms(struct isx__cli *c, const struct isx__cli_args *a);
 int isx__cli_release_grant(struct isx__cli *c, const struct isx__cli_args *a);
 
 /* ---- request.c (issue 6) ---- */
+int isx__cli_request_open(struct isx__cli *c, const struct isx__cli_args *a);
+int isx__cli_request_list(struct isx__cli *c, const struct isx__cli_args *a);
+int isx__cli_request_show(struct isx__cli *c, const struct isx__cli_args *a);
+/* ack, progress, reply, decline, close, withdraw, comment: one step in the thread. */
+int isx__cli_request_act(struct isx__cli *c, const struct isx__cli_args *a);
 
 /* ---- ping.c (issue 6) ---- */
 

@@ -108,6 +108,24 @@ static const struct isx__cli_verb verbs[] = {
      O(TO) | O(NOTE), TOKEN},
 
     /* Requests and joint response (issue 6). */
+    {"request", "open", isx__cli_request_open, 0, ISX__CLI_MAX_ARGS, "cli.help.request.open",
+     O(TO) | O(KIND) | O(SUBJECT) | O(NOTE) | O(URGENCY) | O(TLP) | O(LABEL) | O(ACK_BY) |
+         O(ANSWER_BY),
+     TOKEN},
+    {"request", "list", isx__cli_request_list, 0, 0, "cli.help.request.list",
+     O(OVERDUE) | O(STATUS) | O(KIND) | O(PARTY) | O(URGENCY), TOKEN},
+    {"request", "show", isx__cli_request_show, 1, 1, "cli.help.request.show", O(OUT), TOKEN},
+    {"request", "ack", isx__cli_request_act, 1, 1, "cli.help.request.ack", O(NOTE), TOKEN},
+    {"request", "progress", isx__cli_request_act, 1, 1, "cli.help.request.progress",
+     O(NOTE) | O(ATTACH), TOKEN},
+    {"request", "reply", isx__cli_request_act, 1, 1, "cli.help.request.reply", O(NOTE) | O(ATTACH),
+     TOKEN},
+    {"request", "decline", isx__cli_request_act, 1, 1, "cli.help.request.decline", O(NOTE), TOKEN},
+    {"request", "close", isx__cli_request_act, 1, 1, "cli.help.request.close", O(NOTE), TOKEN},
+    {"request", "withdraw", isx__cli_request_act, 1, 1, "cli.help.request.withdraw", O(NOTE),
+     TOKEN},
+    {"request", "comment", isx__cli_request_act, 1, 1, "cli.help.request.comment",
+     O(NOTE) | O(ATTACH), TOKEN},
 
     /* Communication checks (issue 6). */
 

@@ -6,8 +6,10 @@
 
 #include "isx/bodies.h"
 #include "isx/directory.h"
+#include "isx/document.h"
 #include "isx/release.h"
 #include "isx/report.h"
+#include "isx/request.h"
 
 static int
 check_party(const json_t *b, const char *path, struct isx_diag *d)
@@ -43,6 +45,9 @@ static const struct {
     {"release", isx_release_check},
 
     /* Requests and joint response (issue 6). */
+    {"request", isx_request_check},
+    {"message", isx_request_message_check},
+    {"document", isx_document_check},
 
     /* Communication checks (issue 6). */
 

@@ -10,7 +10,18 @@
 #include "isx/config.h"
 #include "isx/taxonomy.h"
 
-enum kind { K_STRING, K_PATH, K_PARTY, K_PORT, K_SIZE, K_THREADS, K_BOOL, K_LABELS, K_SECONDS };
+enum kind {
+    K_STRING,
+    K_PATH,
+    K_PARTY,
+    K_PORT,
+    K_SIZE,
+    K_THREADS,
+    K_BOOL,
+    K_LABELS,
+    K_SECONDS,
+    K_HOURS
+};
 
 struct key {
     const char *section;
@@ -41,6 +52,12 @@ static const struct key keys[] = {
     {"federation", "window", K_SECONDS, F(sig_window)},
     {"federation", "relay", K_BOOL, F(relay)},
     /* Requests (issue 6). */
+    {"requests", "ack_routine", K_HOURS, F(request_ack_hours[0])},
+    {"requests", "ack_urgent", K_HOURS, F(request_ack_hours[1])},
+    {"requests", "ack_critical", K_HOURS, F(request_ack_hours[2])},
+    {"requests", "answer_routine", K_HOURS, F(request_answer_hours[0])},
+    {"requests", "answer_urgent", K_HOURS, F(request_answer_hours[1])},
+    {"requests", "answer_critical", K_HOURS, F(request_answer_hours[2])},
 
     /* Pings (issue 6). */
 
@@ -68,6 +85,13 @@ isx_config_defaults(struct isx_config *cfg)
     cfg->witness_interval = 30;
     cfg->sig_window = 300;
     cfg->relay = 0;
+    /* Requests: acknowledge within 3 days, a day, 4 hours; answer within 30 days, 7 days, 2. */
+    cfg->request_ack_hours[0] = 72;
+    cfg->request_ack_hours[1] = 24;
+    cfg->request_ack_hours[2] = 4;
+    cfg->request_answer_hours[0] = 720;
+    cfg->request_answer_hours[1] = 168;
+    cfg->request_answer_hours[2] = 48;
 }
 
 static char *
@@ -172,6 +196,14 @@ apply(struct isx_config *cfg, const struct key *k, char *v)
         return 0;
     case K_LABELS:
         return set_labels(cfg, v);
+    case K_HOURS:
+        if (parse_uint(v, 8760, &n) != 0 || n == 0)
+            return ISX_EINVAL;
+        {
+            unsigned u = (unsigned)n;
+            memcpy(dst, &u, sizeof(u));
+        }
+        return 0;
     case K_SECONDS:
         if (parse_uint(v, 86400, &n) != 0)
             return ISX_EINVAL;
@@ -272,5 +304,15 @@ isx_config_format(const struct isx_config *cfg, struct isx_buf *out)
         rc = isx_buf_printf(out, "%s %s", i ? "," : "", cfg->secret_labels[i]);
     if (rc == 0)
         rc = isx_buf_putc(out, '\n');
+    if (rc == 0)
+        rc = isx_buf_printf(
+            out,
+            "\n[requests]\n# Hours from opening a request to its default deadlines, by urgency "
+            "(a\n# deadline given in the request overrides them).\nack_routine = %u\n"
+            "ack_urgent = %u\nack_critical = %u\nanswer_routine = %u\nanswer_urgent = %u\n"
+            "answer_critical = %u\n",
+            cfg->request_ack_hours[0], cfg->request_ack_hours[1], cfg->request_ack_hours[2],
+            cfg->request_answer_hours[0], cfg->request_answer_hours[1],
+            cfg->request_answer_hours[2]);
     return rc;
 }

@@ -13,6 +13,7 @@
 #include "isx/directory.h"
 #include "isx/marking.h"
 #include "isx/release.h"
+#include "isx/request.h"
 #include "isx/seal.h"
 #include "isx/taxonomy.h"
 
@@ -59,6 +60,9 @@ static const struct {
                 struct isx_diag *d);
 } door_rules[] = {
     /* Requests and joint response (issue 6). */
+    {"request", isx_request_door},
+    {"message", isx_request_door_message},
+    {"document", isx_request_door_document},
 
     /* Communication checks (issue 6). */
 
