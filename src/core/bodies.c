@@ -6,6 +6,7 @@
 
 #include "isx/bodies.h"
 #include "isx/directory.h"
+#include "isx/ping.h"
 #include "isx/release.h"
 #include "isx/report.h"
 
@@ -45,6 +46,8 @@ static const struct {
     /* Requests and joint response (issue 6). */
 
     /* Communication checks (issue 6). */
+    {"ping", isx_ping_check},
+    {"ack", isx_ack_check},
 
     /* Consultations and the agreement's calendar (issue 6). */
 };

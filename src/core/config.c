@@ -8,9 +8,21 @@
 #include <string.h>
 
 #include "isx/config.h"
+#include "isx/ping.h"
 #include "isx/taxonomy.h"
 
-enum kind { K_STRING, K_PATH, K_PARTY, K_PORT, K_SIZE, K_THREADS, K_BOOL, K_LABELS, K_SECONDS };
+enum kind {
+    K_STRING,
+    K_PATH,
+    K_PARTY,
+    K_PORT,
+    K_SIZE,
+    K_THREADS,
+    K_BOOL,
+    K_LABELS,
+    K_SECONDS,
+    K_PING, /* [pings]: parsed by isx_ping_config_set (issue 6) */
+};
 
 struct key {
     const char *section;
@@ -43,6 +55,12 @@ static const struct key keys[] = {
     /* Requests (issue 6). */
 
     /* Pings (issue 6). */
+    {"pings", "schedule", K_PING, 0, 0},
+    {"pings", "weekday", K_PING, 0, 0},
+    {"pings", "monthday", K_PING, 0, 0},
+    {"pings", "hour", K_PING, 0, 0},
+    {"pings", "deadline_hours", K_PING, 0, 0},
+    {"pings", "parties", K_PING, 0, 0},
 
     /* Consultations (issue 6). */
 
@@ -68,6 +86,13 @@ isx_config_defaults(struct isx_config *cfg)
     cfg->witness_interval = 30;
     cfg->sig_window = 300;
     cfg->relay = 0;
+    /* Pings (issue 6): no schedule until an operator sets one. */
+    cfg->ping_schedule = ISX_PING_OFF;
+    cfg->ping_weekday = 1;
+    cfg->ping_monthday = 1;
+    cfg->ping_hour = 9;
+    cfg->ping_deadline_hours = ISX_PING_DEFAULT_HOURS;
+    snprintf(cfg->ping_parties, sizeof(cfg->ping_parties), "all");
 }
 
 static char *
@@ -172,6 +197,8 @@ apply(struct isx_config *cfg, const struct key *k, char *v)
         return 0;
     case K_LABELS:
         return set_labels(cfg, v);
+    case K_PING:
+        return isx_ping_config_set(cfg, k->name, v);
     case K_SECONDS:
         if (parse_uint(v, 86400, &n) != 0)
             return ISX_EINVAL;
@@ -272,5 +299,7 @@ isx_config_format(const struct isx_config *cfg, struct isx_buf *out)
         rc = isx_buf_printf(out, "%s %s", i ? "," : "", cfg->secret_labels[i]);
     if (rc == 0)
         rc = isx_buf_putc(out, '\n');
+    if (rc == 0) /* issue 6 */
+        rc = isx_ping_config_format(cfg, out);
     return rc;
 }
