@@ -84,6 +84,9 @@ enum isx__cli_opt {
     /* Requests (issue 6). */
 
     /* Pings (issue 6). */
+    CLI_OPT_DEADLINE,
+    CLI_OPT_MESSAGE,
+    CLI_OPT_POC,
 
     /* Consultations and the agreement (issue 6). */
 
@@ -355,6 +358,12 @@ int isx__cli_release_grant(struct isx__cli *c, const struct isx__cli_args *a);
 /* ---- request.c (issue 6) ---- */
 
 /* ---- ping.c (issue 6) ---- */
+int isx__cli_ping_start(struct isx__cli *c, const struct isx__cli_args *a);
+int isx__cli_ping_status(struct isx__cli *c, const struct isx__cli_args *a);
+int isx__cli_ping_history(struct isx__cli *c, const struct isx__cli_args *a);
+int isx__cli_ping_ack(struct isx__cli *c, const struct isx__cli_args *a);
+/* The directory's mark for a contact that did not answer its latest closed ping, or NULL. */
+const char *isx__cli_ping_flag(struct isx__cli *c, const json_t *env);
 
 /* ---- consult.c, agreement.c (issue 6) ---- */
 

@@ -12,6 +12,7 @@
 #include "isx/bodies.h"
 #include "isx/directory.h"
 #include "isx/marking.h"
+#include "isx/pings.h"
 #include "isx/release.h"
 #include "isx/seal.h"
 #include "isx/taxonomy.h"
@@ -61,6 +62,8 @@ static const struct {
     /* Requests and joint response (issue 6). */
 
     /* Communication checks (issue 6). */
+    {"ping", isx_pings_door_ping},
+    {"ack", isx_pings_door_ack},
 
     /* Consultations and the agreement's calendar (issue 6). */
 
