@@ -78,6 +78,16 @@ int isx__api_request_act(struct isx_http_req *req);
 int isx__api_request_document(struct isx_http_req *req);
 
 /* Communication checks (src/api/pings.c). */
+int isx__api_ping_list(struct isx_http_req *req);
+int isx__api_ping_start(struct isx_http_req *req);
+int isx__api_ping_history(struct isx_http_req *req);
+int isx__api_ping_unanswered(struct isx_http_req *req);
+int isx__api_ping_get(struct isx_http_req *req);
+int isx__api_ping_ack(struct isx_http_req *req);
+int isx__api_ping_link_get(struct isx_http_req *req);
+int isx__api_ping_link_ack(struct isx_http_req *req);
+/* A contact's page with its "last_ping" flag (for src/api/directory.c). */
+int isx__api_ping_reply_poc(struct isx_http_req *req, const struct isx_object *o);
 
 /* Consultations and the agreement's calendar (src/api/consultations.c, agreement.c). */
 

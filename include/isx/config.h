@@ -40,6 +40,13 @@ struct isx_config {
      * (include/isx/request.h). */
     unsigned request_ack_hours[3];
     unsigned request_answer_hours[3];
+    /* [pings] (issue 6): communication checks started on a schedule (include/isx/ping.h). */
+    int ping_schedule;            /* [pings] schedule = off | daily | weekly | monthly */
+    unsigned ping_weekday;        /* [pings] weekday = mon (weekly; 1 Monday .. 7 Sunday) */
+    unsigned ping_monthday;       /* [pings] monthday = 1 (monthly; 1..28) */
+    unsigned ping_hour;           /* [pings] hour = 9 (UTC, 0..23) */
+    unsigned ping_deadline_hours; /* [pings] deadline_hours = 48 (1..720) */
+    char ping_parties[256];       /* [pings] parties = all, or "RU,KZ" */
 };
 
 void isx_config_defaults(struct isx_config *cfg);

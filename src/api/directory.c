@@ -10,6 +10,7 @@
 #include "isx/api.h"
 #include "isx/directory.h"
 #include "isx/marking.h"
+#include "isx/pings.h"
 #include "isx/schema.h"
 #include "isx/taxonomy.h"
 
@@ -139,6 +140,12 @@ isx__api_dir_list(struct isx_http_req *req)
         if (!isx_marking_allows_role(json_object_get(json_array_get(items, i), "marking"),
                                      req->user->role))
             json_array_remove(items, i);
+    }
+    /* Contacts carry whether they answered their latest closed ping (issue 6). */
+    if (strcmp(q.type, "poc") == 0 && (rc = isx_pings_flag_pocs(n, items)) != 0) {
+        json_decref(items);
+        free(next);
+        return isx_diag_set(&req->diag, rc, NULL, NULL, NULL);
     }
     page = json_pack("{s:o, s:s?}", "items", items, "next", next);
     rc = page != NULL ? isx_http_reply_json(req, 200, page) : ISX_ENOMEM;
@@ -288,6 +295,8 @@ isx__api_dir_get(struct isx_http_req *req)
         return isx_diag_set(&req->diag, rc, "id", rc == ISX_ENOTFOUND ? "api.not_found" : NULL, id);
     if (!isx__api_readable(req, o))
         rc = isx_diag_set(&req->diag, ISX_ENOTFOUND, "id", "api.not_found", id);
+    else if (strcmp(type, "poc") == 0) /* with its last ping's answer (issue 6) */
+        rc = isx__api_ping_reply_poc(req, o);
     else
         rc = isx__api_reply_object(req, 200, o);
     isx_object_free(o);

@@ -8,6 +8,7 @@
 #include "isx/fed.h"
 #include "isx/hash.h"
 #include "isx/request.h"
+#include "isx/pings.h"
 
 static const struct isx_route routes[] = {
     /* The node and the caller. */
@@ -85,6 +86,16 @@ static const struct isx_route routes[] = {
      "request.document"},
 
     /* Communication checks of the points-of-contact directory (issue 6). */
+    {"GET", "/api/v1/pings", isx__api_ping_list, ISX_ROLES_READ, "ping.list"},
+    {"POST", "/api/v1/pings", isx__api_ping_start, ISX_ROLES_DIR, "ping.start"},
+    {"GET", "/api/v1/pings/history", isx__api_ping_history, ISX_ROLES_READ, "ping.history"},
+    {"GET", "/api/v1/pings/unanswered", isx__api_ping_unanswered, ISX_ROLES_READ,
+     "ping.unanswered"},
+    {"GET", "/api/v1/pings/{id}", isx__api_ping_get, ISX_ROLES_READ, "ping.get"},
+    {"POST", "/api/v1/pings/{id}/ack", isx__api_ping_ack, ISX_ROLES_DIR, "ping.ack"},
+    /* A contact's one-time link: the token is the credential (include/isx/pings.h). */
+    {"GET", "/api/v1/ping-links/{token}", isx__api_ping_link_get, ISX_ROLES_NONE, "ping.link"},
+    {"POST", "/api/v1/ping-links/{token}", isx__api_ping_link_ack, ISX_ROLES_NONE, "ping.link_ack"},
 
     /* Consultations (Art. 5.2) and the agreement's calendar (Art. 5.1, 11, 12) (issue 6). */
 
@@ -134,6 +145,8 @@ isx_api_metrics(void *ctx, struct isx_buf *out)
     isx_fed_metrics(n, out);
     /* Requests and joint response (issue 6). */
     isx_request_metrics(n, out);
+    /* Communication checks (issue 6). */
+    isx_pings_metrics(n, out);
 }
 
 int

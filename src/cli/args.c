@@ -80,6 +80,9 @@ static const struct {
     [CLI_OPT_OVERDUE] = {"--overdue", 0},
 
     /* Pings (issue 6). */
+    [CLI_OPT_DEADLINE] = {"--deadline", 1},
+    [CLI_OPT_MESSAGE] = {"--message", 1},
+    [CLI_OPT_POC] = {"--poc", 1},
 
     /* Consultations and the agreement (issue 6). */
 

@@ -90,6 +90,9 @@ enum isx__cli_opt {
     CLI_OPT_OVERDUE,
 
     /* Pings (issue 6). */
+    CLI_OPT_DEADLINE,
+    CLI_OPT_MESSAGE,
+    CLI_OPT_POC,
 
     /* Consultations and the agreement (issue 6). */
 
@@ -372,6 +375,12 @@ int isx__cli_request_show(struct isx__cli *c, const struct isx__cli_args *a);
 int isx__cli_request_act(struct isx__cli *c, const struct isx__cli_args *a);
 
 /* ---- ping.c (issue 6) ---- */
+int isx__cli_ping_start(struct isx__cli *c, const struct isx__cli_args *a);
+int isx__cli_ping_status(struct isx__cli *c, const struct isx__cli_args *a);
+int isx__cli_ping_history(struct isx__cli *c, const struct isx__cli_args *a);
+int isx__cli_ping_ack(struct isx__cli *c, const struct isx__cli_args *a);
+/* The directory's mark for a contact that did not answer its latest closed ping, or NULL. */
+const char *isx__cli_ping_flag(struct isx__cli *c, const json_t *env);
 
 /* ---- consult.c, agreement.c (issue 6) ---- */
 

@@ -277,6 +277,11 @@ poc_row(struct isx__cli *c, struct isx__cli_table *t, const json_t *env)
     int rc;
 
     join_codes(json_object_get(body, "languages"), &langs);
+    /* A contact silent at its latest closed ping says so beside its status (issue 6). */
+    const char *flag = isx__cli_ping_flag(c, env);
+    char status[160];
+    snprintf(status, sizeof(status), "%s%s%s", isx__cli_label(c, "status", status_of(body)),
+             flag != NULL ? ", " : "", flag != NULL ? flag : "");
     const char *cells[] = {
         str(env, "id"),
         str(body, "party"),
@@ -284,7 +289,7 @@ poc_row(struct isx__cli *c, struct isx__cli_table *t, const json_t *env)
         isx__cli_pick(json_object_get(body, "person"), c->lang),
         isx__cli_pick(json_object_get(body, "organisation"), c->lang),
         langs.data,
-        isx__cli_label(c, "status", status_of(body)),
+        status,
     };
     rc = isx__cli_table_row(t, cells);
     isx_buf_free(&langs);
@@ -598,6 +603,8 @@ isx__cli_dir_show(struct isx__cli *c, const struct isx__cli_args *a)
     else
         isx__cli_kv(c, &t, "cli.field.body", isx_msg(c->lang, "cli.sealed"));
     isx__cli_kv(c, &t, "cli.field.status", isx__cli_label(c, "status", status_of(body)));
+    if (isx__cli_ping_flag(c, env) != NULL) /* issue 6 */
+        isx__cli_kv(c, &t, "cli.field.last_ping", str(json_object_get(env, "last_ping"), "id"));
     isx__cli_kv(c, &t, "cli.field.version", str(env, "version"));
     isx__cli_kv(c, &t, "cli.field.origin", str(env, "origin"));
     show_marking(c, &t, json_object_get(env, "marking"));

@@ -128,6 +128,11 @@ static const struct isx__cli_verb verbs[] = {
      O(NOTE) | O(ATTACH), TOKEN},
 
     /* Communication checks (issue 6). */
+    {"ping", "start", isx__cli_ping_start, 0, 0, "cli.help.ping.start",
+     O(PARTY) | O(DEADLINE) | O(MESSAGE), TOKEN},
+    {"ping", "status", isx__cli_ping_status, 0, 1, "cli.help.ping.status", 0, TOKEN},
+    {"ping", "history", isx__cli_ping_history, 0, 0, "cli.help.ping.history", 0, TOKEN},
+    {"ping", "ack", isx__cli_ping_ack, 1, 1, "cli.help.ping.ack", O(POC), TOKEN},
 
     /* Consultations and the agreement's calendar (issue 6). */
 };

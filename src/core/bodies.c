@@ -7,6 +7,7 @@
 #include "isx/bodies.h"
 #include "isx/directory.h"
 #include "isx/document.h"
+#include "isx/ping.h"
 #include "isx/release.h"
 #include "isx/report.h"
 #include "isx/request.h"
@@ -50,6 +51,8 @@ static const struct {
     {"document", isx_document_check},
 
     /* Communication checks (issue 6). */
+    {"ping", isx_ping_check},
+    {"ack", isx_ack_check},
 
     /* Consultations and the agreement's calendar (issue 6). */
 };

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "isx/config.h"
+#include "isx/ping.h"
 #include "isx/taxonomy.h"
 
 enum kind {
@@ -20,7 +21,8 @@ enum kind {
     K_BOOL,
     K_LABELS,
     K_SECONDS,
-    K_HOURS
+    K_HOURS,
+    K_PING, /* [pings]: parsed by isx_ping_config_set (issue 6) */
 };
 
 struct key {
@@ -60,6 +62,12 @@ static const struct key keys[] = {
     {"requests", "answer_critical", K_HOURS, F(request_answer_hours[2])},
 
     /* Pings (issue 6). */
+    {"pings", "schedule", K_PING, 0, 0},
+    {"pings", "weekday", K_PING, 0, 0},
+    {"pings", "monthday", K_PING, 0, 0},
+    {"pings", "hour", K_PING, 0, 0},
+    {"pings", "deadline_hours", K_PING, 0, 0},
+    {"pings", "parties", K_PING, 0, 0},
 
     /* Consultations (issue 6). */
 
@@ -92,6 +100,13 @@ isx_config_defaults(struct isx_config *cfg)
     cfg->request_answer_hours[0] = 720;
     cfg->request_answer_hours[1] = 168;
     cfg->request_answer_hours[2] = 48;
+    /* Pings (issue 6): no schedule until an operator sets one. */
+    cfg->ping_schedule = ISX_PING_OFF;
+    cfg->ping_weekday = 1;
+    cfg->ping_monthday = 1;
+    cfg->ping_hour = 9;
+    cfg->ping_deadline_hours = ISX_PING_DEFAULT_HOURS;
+    snprintf(cfg->ping_parties, sizeof(cfg->ping_parties), "all");
 }
 
 static char *
@@ -204,6 +219,8 @@ apply(struct isx_config *cfg, const struct key *k, char *v)
             memcpy(dst, &u, sizeof(u));
         }
         return 0;
+    case K_PING:
+        return isx_ping_config_set(cfg, k->name, v);
     case K_SECONDS:
         if (parse_uint(v, 86400, &n) != 0)
             return ISX_EINVAL;
@@ -314,5 +331,7 @@ isx_config_format(const struct isx_config *cfg, struct isx_buf *out)
             cfg->request_ack_hours[0], cfg->request_ack_hours[1], cfg->request_ack_hours[2],
             cfg->request_answer_hours[0], cfg->request_answer_hours[1],
             cfg->request_answer_hours[2]);
+    if (rc == 0) /* issue 6 */
+        rc = isx_ping_config_format(cfg, out);
     return rc;
 }

@@ -12,6 +12,7 @@
 #include "isx/bodies.h"
 #include "isx/directory.h"
 #include "isx/marking.h"
+#include "isx/pings.h"
 #include "isx/release.h"
 #include "isx/request.h"
 #include "isx/seal.h"
@@ -65,6 +66,8 @@ static const struct {
     {"document", isx_request_door_document},
 
     /* Communication checks (issue 6). */
+    {"ping", isx_pings_door_ping},
+    {"ack", isx_pings_door_ack},
 
     /* Consultations and the agreement's calendar (issue 6). */
 

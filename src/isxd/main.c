@@ -17,6 +17,7 @@
 #include "isx/i18n.h"
 #include "isx/log.h"
 #include "isx/node.h"
+#include "isx/pings.h"
 #include "isx/timeutil.h"
 
 static void
@@ -139,11 +140,13 @@ main(int argc, char **argv)
     struct isx_fed *fed = NULL;
     if (isx_fed_start(node, &fed) != 0)
         log_line("warning", "federation not started");
+    struct isx_pings_timer *pings = isx_pings_timer_start(node); /* [pings] schedule (issue 6) */
 
     int sig;
     sigwait(&stopset, &sig);
 
     log_line("stopping", NULL);
+    isx_pings_timer_stop(pings);
     isx_fed_stop(fed);
     isx_http_stop(srv);
     isx_log_timer_stop(timer);
