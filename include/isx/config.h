@@ -35,6 +35,8 @@ struct isx_config {
     int relay;                    /* [federation] relay = no */
     char secret_labels[ISX_CONFIG_LABELS][ISX_CONFIG_LABEL_MAX]; /* [marking] secret_labels */
     size_t nsecret_labels;
+    /* Consultations (issue 6). */
+    char consult_first[11]; /* [consultations] first = YYYY-MM-DD ("": from entry into force) */
 };
 
 void isx_config_defaults(struct isx_config *cfg);

@@ -4,7 +4,9 @@
  */
 #include <string.h>
 
+#include "isx/agreement.h"
 #include "isx/bodies.h"
+#include "isx/consult.h"
 #include "isx/directory.h"
 #include "isx/release.h"
 #include "isx/report.h"
@@ -47,6 +49,9 @@ static const struct {
     /* Communication checks (issue 6). */
 
     /* Consultations and the agreement's calendar (issue 6). */
+    {"notification", isx_agreement_check},
+    {"consultation", isx_consult_check},
+    {"consent", isx_consult_consent_check},
 };
 
 int

@@ -7,10 +7,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "isx/agreement.h"
 #include "isx/config.h"
 #include "isx/taxonomy.h"
 
-enum kind { K_STRING, K_PATH, K_PARTY, K_PORT, K_SIZE, K_THREADS, K_BOOL, K_LABELS, K_SECONDS };
+enum kind {
+    K_STRING,
+    K_PATH,
+    K_PARTY,
+    K_PORT,
+    K_SIZE,
+    K_THREADS,
+    K_BOOL,
+    K_LABELS,
+    K_SECONDS,
+    K_DATE, /* consultations (issue 6) */
+};
 
 struct key {
     const char *section;
@@ -45,6 +57,7 @@ static const struct key keys[] = {
     /* Pings (issue 6). */
 
     /* Consultations (issue 6). */
+    {"consultations", "first", K_DATE, F(consult_first)},
 
 };
 
@@ -172,6 +185,15 @@ apply(struct isx_config *cfg, const struct key *k, char *v)
         return 0;
     case K_LABELS:
         return set_labels(cfg, v);
+    case K_DATE:
+        /* Empty: not set. Otherwise a day that exists, written YYYY-MM-DD. */
+        if (*v != '\0') {
+            int64_t day;
+            if (isx_agreement_parse_date(v, &day) != 0)
+                return ISX_EINVAL;
+        }
+        snprintf(dst, k->size, "%s", v);
+        return 0;
     case K_SECONDS:
         if (parse_uint(v, 86400, &n) != 0)
             return ISX_EINVAL;
@@ -272,5 +294,12 @@ isx_config_format(const struct isx_config *cfg, struct isx_buf *out)
         rc = isx_buf_printf(out, "%s %s", i ? "," : "", cfg->secret_labels[i]);
     if (rc == 0)
         rc = isx_buf_putc(out, '\n');
+    /* Consultations (issue 6). */
+    if (rc == 0)
+        rc = isx_buf_printf(out,
+                            "\n[consultations]\n# The first regular consultation (Art. 5.2), "
+                            "YYYY-MM-DD; the others follow\n# every six months. Empty: half a "
+                            "year after the agreement entered into force.\nfirst = %s\n",
+                            cfg->consult_first);
     return rc;
 }
