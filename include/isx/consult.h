@@ -70,8 +70,9 @@ int64_t isx_consult_first(int64_t configured, const struct isx_agreement_calenda
 
 /* What the fold needs besides the objects. */
 struct isx_consult_ctx {
-    /* The node's calendar, or NULL when it holds no notification that counts: then the
-     * parties a consultation needs are those its marking names (see isx_consult_required). */
+    /* The node's calendar, or NULL while it does not decide who is a party (no notification,
+     * or not yet enough to bring the agreement into force): then the parties a consultation
+     * needs are those its marking names (see isx_consult_required). */
     const struct isx_agreement_calendar *calendar;
     int64_t first;   /* the first regular consultation, or ISX_AGREEMENT_NO_DATE */
     int64_t today;   /* for the schedule of upcoming regular consultations */

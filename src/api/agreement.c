@@ -84,9 +84,9 @@ isx__api_agreement(struct isx_http_req *req)
     json_object_set(doc, "bound", bound);
     json_object_set_new(doc, "notifications", json_integer((json_int_t)json_array_size(items)));
     json_object_set_new(doc, "counted", json_integer((json_int_t)counted));
-    /* What federation does on this node (src/fed/calendar.c): with no notification that
-     * counts, every party is treated as bound. */
-    json_object_set_new(doc, "bootstrap", json_boolean(counted == 0));
+    /* What federation does on this node today (src/fed/calendar.c): until the notifications
+     * it holds bring the agreement into force, every party is treated as bound. */
+    json_object_set_new(doc, "bootstrap", json_boolean(!isx_fed_calendar_counts(c, counted, day)));
     rc = isx_http_reply_json(req, 200, doc);
 done:
     isx_agreement_free(c);

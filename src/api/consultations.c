@@ -309,7 +309,12 @@ isx__api_consult_propose(struct isx_http_req *req)
     }
     /* The party that proposes hosts, unless the proposal names another venue. */
     if (json_object_get(body, "venue") == NULL)
-        json_object_set_new(body, "venue", json_pack("{s:s}", "party", n->cfg.party));
+        json_object_set_new(body, "venue", json_object());
+    if (json_object_get(json_object_get(body, "venue"), "party") == NULL) {
+        json_t *venue = json_deep_copy(json_object_get(body, "venue"));
+        json_object_set_new(venue, "party", json_string(n->cfg.party));
+        json_object_set_new(body, "venue", venue);
+    }
     marking = json_object_get(in, "marking");
     rc = submit(req, &c, NULL, json_incref(body), marking != NULL ? json_deep_copy(marking) : NULL,
                 NULL, "create", &o);

@@ -5,11 +5,13 @@
  * `notification`, `consultation` and `consent` objects.
  *
  * Invariants:
- * - A node that holds no notification the calendar accepts (the bootstrap rule) counts every
- *   party as bound, so a federation that has not recorded the agreement's history yet works
- *   as before. Once it holds one, a state the calendar does not bind on the day is no party:
- *   this node neither accepts its objects nor sends it any. This node's own party and the
- *   depositary (the Secretariat, which is not a state, Art. 11) always count.
+ * - Until the notifications a node holds bring the agreement into force (the bootstrap rule:
+ *   none at all, or a record still incomplete), it counts every party as bound, so a
+ *   federation that has not recorded the agreement's history works as before, and one
+ *   party's own notification cannot cut a node off from everyone. Once they do, a state the
+ *   calendar does not bind on the day is no party: this node neither accepts its objects nor
+ *   sends it any. This node's own party and the depositary (the Secretariat, which is not a
+ *   state, Art. 11) always count.
  * - Notifications are exempt from that door: they are what the calendar is made of, and a
  *   state must be able to notify its way in. A state records only its own notifications; the
  *   depositary records every state's.
@@ -58,6 +60,12 @@ counting(const json_t *bodies, const struct isx_agreement_calendar *c)
             n++;
     }
     return n;
+}
+
+int
+isx_fed_calendar_counts(const struct isx_agreement_calendar *c, size_t counted, int64_t day)
+{
+    return c != NULL && counted > 0 && c->in_force != ISX_AGREEMENT_NO_DATE && c->in_force <= day;
 }
 
 int
@@ -113,7 +121,7 @@ static struct {
     uint64_t scanned;              /* leaves looked at */
     int valid;                     /* `cal` and `day` reflect every leaf below `scanned` */
     int64_t day;
-    struct isx_agreement_calendar *cal; /* NULL when no notification counts */
+    struct isx_agreement_calendar *cal; /* NULL while the bootstrap rule applies */
 } cache = {PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0, 0, NULL};
 
 struct scan {
@@ -182,9 +190,10 @@ refresh(struct isx_node *n, int64_t day)
         struct isx_diag d = {0};
         if ((rc = isx_fed_calendar(n, day, NULL, &c, &count, &d)) != 0)
             return rc;
+        int counts = isx_fed_calendar_counts(c, count, day);
         isx_agreement_free(cache.cal);
-        cache.cal = count > 0 ? c : NULL;
-        if (count == 0)
+        cache.cal = counts ? c : NULL;
+        if (!counts)
             isx_agreement_free(c);
         cache.day = day;
         cache.valid = 1;
@@ -241,7 +250,7 @@ isx_fed_consult_load(struct isx_node *n, int64_t today, size_t upcoming,
     if ((rc = isx_fed_calendar(n, today, NULL, &c.calendar, &count, d)) != 0)
         goto done;
     c.counted = count;
-    if (count == 0) {
+    if (!isx_fed_calendar_counts(c.calendar, count, today)) {
         /* Bootstrap: without a calendar the parties come from each proposal's marking. */
         isx_agreement_free(c.calendar);
         c.calendar = NULL;
