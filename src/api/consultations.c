@@ -101,7 +101,7 @@ isx__api_consult_list(struct isx_http_req *req)
         unsigned long v = strtoul(q, &end, 10);
         if (*q < '0' || *q > '9' || *end != '\0' || v > UPCOMING_MAX) {
             json_decref(items);
-            return isx_diag_set(&req->diag, ISX_EFIELD, "upcoming", "api.number", q);
+            return isx_diag_set(&req->diag, ISX_EFIELD, "upcoming", "consult.upcoming", "40");
         }
         upcoming = (size_t)v;
     }

@@ -293,7 +293,7 @@ isx__cli_consult_revise(struct isx__cli *c, const struct isx__cli_args *a)
     if ((rc = check_id(c, a->pos[0])) != 0)
         return rc;
     if (a->nopt == 0)
-        return isx__cli_usage(c, "cli.err.nothing_to_update", NULL);
+        return isx__cli_usage(c, "cli.consult.nothing_to_revise", NULL);
     if ((rc = isx_buf_printf(&path, "%s/%s", PATH, a->pos[0])) != 0 ||
         (rc = isx__cli_api(c, "GET", path.data, NULL, NULL, &cur, NULL, NULL)) != 0)
         goto cleanup;
@@ -313,7 +313,7 @@ isx__cli_consult_revise(struct isx__cli *c, const struct isx__cli_args *a)
             json_object_set(change, fields[i], now);
     }
     if (json_object_size(change) == 0) {
-        rc = isx__cli_usage(c, "cli.err.nothing_to_update", NULL);
+        rc = isx__cli_usage(c, "cli.consult.nothing_to_revise", NULL);
         goto cleanup;
     }
     if ((rc = isx__cli_api(c, "PUT", path.data, str(cur, "version"), change, &doc, &raw, NULL)) !=
@@ -510,7 +510,7 @@ isx__cli_consult_list(struct isx__cli *c, const struct isx__cli_args *a)
         return rc;
     if (limit != NULL && (strspn(limit, "0123456789") != strlen(limit) || strlen(limit) == 0 ||
                           strlen(limit) > 2 || atoi(limit) > 40))
-        return isx__cli_bad(c, CLI_OPT_LIMIT, "cli.err.limit", limit);
+        return isx__cli_bad(c, CLI_OPT_LIMIT, "cli.consult.limit", limit);
     if ((rc = isx_buf_puts(&path, PATH)) != 0 ||
         (limit != NULL && (rc = isx__cli_query(&path, "upcoming", limit)) != 0) ||
         (rc = isx__cli_api(c, "GET", path.data, NULL, NULL, &doc, &raw, NULL)) != 0)

@@ -6,7 +6,11 @@
  *    consents with the CLI, and CN sees it decided; RU cannot decide again, an objection
  *    needs a reason, and a consent signed by a third party is refused at CN's door. CN records
  *    the minutes and RU sees the consultation held.
- * 2. CN takes the depositary's notifications that leave KZ a signatory not bound: CN refuses
+ * 2. RU objects, with its reason, to another proposal; CN revises it (a new round) and RU
+ *    consents. Regular consultations follow the half-yearly rhythm of [consultations] first:
+ *    CN invites to one slot, and RU cannot invite to the next (the venue alternates with the
+ *    Secretariat), but can to the one after.
+ * 3. CN takes the depositary's notifications that leave KZ a signatory not bound: CN refuses
  *    KZ's objects at the door and sends KZ nothing, while RU still gets everything; once the
  *    depositary's record binds KZ, what CN held back reaches it.
  */
@@ -24,6 +28,7 @@
 
 #include "harness.h"
 #include "isx/agreement.h"
+#include "isx/consult.h"
 #include "isx/fed.h"
 #include "isx/object.h"
 #include "isx/sign.h"
@@ -33,6 +38,7 @@ static struct testnode nodes[NNODES];
 static const char *const parties[NNODES] = {"CN", "RU", "KZ"};
 static struct isx_sign_key *sco_key, *tj_key;
 static struct isx_signer *sco, *tj;
+static int64_t first; /* the first regular consultation of CN's and RU's rhythm */
 
 /* Runs the CLI at a node and checks its exit status; on a surprise, shows what it said. */
 #define CLI_IS(want, n, ...)                                                                       \
@@ -175,11 +181,16 @@ submit_report(struct testnode *n, const char *title)
 static int
 setup(void **state)
 {
+    char line[64], date[ISX_AGREEMENT_DATE_LEN + 1];
+
     (void)state;
+    first = isx_fed_today() + 30;
+    isx_agreement_format_date(first, date);
+    snprintf(line, sizeof(line), "first = %s", date);
     for (int i = 0; i < NNODES; i++) {
         if (node_create(&nodes[i], parties[i]) != 0 ||
             node_config_set(&nodes[i], "sync_interval = 5", "sync_interval = 1") != 0 ||
-            node_start(&nodes[i]) != 0)
+            node_config_set(&nodes[i], "first = ", line) != 0 || node_start(&nodes[i]) != 0)
             return -1;
     }
     /* Keys CN knows for the depositary and for TJ, so the tests can sign as them. */
@@ -378,7 +389,131 @@ test_extraordinary_consultation(void **state)
     isx_buf_free(&err);
 }
 
-/* ---- 2. the calendar decides who is a party ---- */
+/* ---- 2. an objection, a revision, and the rhythm of regular consultations ---- */
+
+static json_t *
+consultation_at(struct testnode *n, const char *id, long *status)
+{
+    char path[160];
+
+    snprintf(path, sizeof(path), "/api/v1/consultations/%s", id);
+    return get_json(n, path, status);
+}
+
+static void
+test_objection_revision_and_rhythm(void **state)
+{
+    struct isx_buf out = ISX_BUF_INIT, err = ISX_BUF_INIT;
+    char from[16], later[16], slot1[16], slot2[16], slot3[16], body[512], path[160];
+    long status;
+    json_t *doc;
+
+    (void)state;
+    day_from_today(40, from);
+    day_from_today(47, later);
+    snprintf(body, sizeof(body),
+             "{\"kind\":\"extraordinary\",\"dates\":{\"from\":\"%s\"},\"agenda\":[{\"text\":{"
+             "\"zh\":\"交流经验\"}}],\"marking\":{\"tlp\":\"green\",\"to\":[\"RU\"]}}",
+             from);
+    doc = call(&nodes[CN], "POST", "/api/v1/consultations", body, &status);
+    assert_int_equal(status, 201);
+    char *id = strdup(json_string_value(json_object_get(doc, "id")));
+    json_decref(doc);
+    snprintf(path, sizeof(path), "/api/v1/consultations/%s", id);
+    assert_true(wait_status(&nodes[RU], path, 200, 30));
+
+    /* RU objects, saying why; CN sees the objection and its reason. */
+    CLI_IS(0, &nodes[RU], "consult", "object", id, "ru:Сроки неудобны");
+    assert_true(wait_state(&nodes[CN], id, "objected", 30));
+    doc = consultation_at(&nodes[CN], id, &status);
+    const json_t *o = json_array_get(json_object_get(doc, "objected"), 0);
+    assert_string_equal(json_string_value(json_object_get(o, "party")), "RU");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(o, "reason"), "ru")),
+                        "Сроки неудобны");
+    json_decref(doc);
+
+    /* Only the proposer revises; CN moves the dates, which is round 2. */
+    doc = call(&nodes[RU], "PUT", path, "{\"note\":{\"ru\":\"x\"}}", &status);
+    assert_int_equal(status, 403);
+    json_decref(doc);
+    CLI_IS(0, &nodes[CN], "consult", "revise", id, "--date", later);
+    for (int i = 0; i < 300; i++) {
+        doc = consultation_at(&nodes[RU], id, &status);
+        long round = (long)json_integer_value(json_object_get(doc, "round"));
+        json_decref(doc);
+        if (round == 2)
+            break;
+        pause_ms(100);
+    }
+    doc = consultation_at(&nodes[RU], id, &status);
+    assert_int_equal(json_integer_value(json_object_get(doc, "round")), 2);
+    assert_string_equal(json_string_value(json_object_get(doc, "state")), "proposed");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(doc, "dates"), "from")),
+                        later);
+    json_decref(doc);
+    CLI_IS(0, &nodes[RU], "consult", "consent", id);
+    assert_true(wait_state(&nodes[CN], id, "decided", 30));
+    doc = consultation_at(&nodes[CN], id, &status);
+    o = json_array_get(json_object_get(doc, "consents"), 0);
+    assert_string_equal(json_string_value(json_object_get(o, "key")), "consult.superseded");
+    json_decref(doc);
+
+    /* Regular consultations: every six months from [consultations] first. */
+    isx_agreement_format_date(isx_consult_slot(first, 1), slot1);
+    isx_agreement_format_date(isx_consult_slot(first, 2), slot2);
+    isx_agreement_format_date(isx_consult_slot(first, 3), slot3);
+    char off[16];
+    isx_agreement_format_date(isx_consult_slot(first, 1) + 1, off);
+    CLI_IS(2, &nodes[CN], "consult", "propose", "--kind", "regular", "--date", off, "--to", "RU");
+    CLI_IS(0, &nodes[CN], "--json", "consult", "propose", "--kind", "regular", "--date", slot1,
+           "--name", "zh:上海", "--to", "RU");
+    doc = json_loadb(out.data, out.len, 0, NULL);
+    char *reg = strdup(json_string_value(json_object_get(doc, "id")));
+    json_decref(doc);
+    snprintf(path, sizeof(path), "/api/v1/consultations/%s", reg);
+    assert_true(wait_status(&nodes[RU], path, 200, 30));
+    CLI_IS(0, &nodes[RU], "consult", "consent", reg);
+    assert_true(wait_state(&nodes[CN], reg, "decided", 30));
+
+    /* RU cannot invite to the next slot: a party hosts the one before it. */
+    snprintf(body, sizeof(body),
+             "{\"kind\":\"regular\",\"slot\":\"%s\",\"marking\":{\"tlp\":\"green\",\"to\":["
+             "\"CN\"]}}",
+             slot2);
+    doc = call(&nodes[RU], "POST", "/api/v1/consultations", body, &status);
+    assert_int_equal(status, 409);
+    assert_string_equal(json_string_value(json_object_get(doc, "field")), "slot");
+    assert_non_null(strstr(json_string_value(json_object_get(doc, "detail")), slot1));
+    json_decref(doc);
+    snprintf(body, sizeof(body),
+             "{\"kind\":\"regular\",\"slot\":\"%s\",\"marking\":{\"tlp\":\"green\",\"to\":["
+             "\"CN\"]}}",
+             slot3);
+    doc = call(&nodes[RU], "POST", "/api/v1/consultations", body, &status);
+    assert_int_equal(status, 201);
+    json_decref(doc);
+
+    /* The schedule, in Chinese: the Secretariat, CN, the Secretariat, RU. */
+    CLI_IS(0, &nodes[CN], "--lang", "zh", "consult", "list");
+    assert_non_null(strstr(out.data, slot1));
+    assert_non_null(strstr(out.data, "CN（中国）, 上海"));
+    doc = get_json(&nodes[RU], "/api/v1/consultations?upcoming=4", &status);
+    const json_t *sch = json_object_get(doc, "schedule");
+    static const char *const venues[] = {"SCO", "CN", "SCO", "RU"};
+    assert_int_equal(json_array_size(sch), 4);
+    for (size_t i = 0; i < 4; i++)
+        assert_string_equal(json_string_value(json_object_get(
+                                json_object_get(json_array_get(sch, i), "venue"), "party")),
+                            venues[i]);
+    json_decref(doc);
+
+    free(reg);
+    free(id);
+    isx_buf_free(&out);
+    isx_buf_free(&err);
+}
+
+/* ---- 3. the calendar decides who is a party ---- */
 
 static void
 ratification(const char *party, const char *date)
@@ -523,6 +658,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_extraordinary_consultation),
+        cmocka_unit_test(test_objection_revision_and_rhythm),
         cmocka_unit_test(test_not_bound_party),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

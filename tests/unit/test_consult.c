@@ -51,7 +51,7 @@ make_id(const char *type, int n, char *out, size_t cap)
 static json_t *
 env(const char *type, int idn, const char *origin, int sec, json_t *marking, json_t *body)
 {
-    char id[80], version[32];
+    char id[80], version[48];
 
     make_id(type, idn, id, sizeof(id));
     snprintf(version, sizeof(version), "2027-01-01T00:%02d:%02d.000Z", sec / 60, sec % 60);
