@@ -17,7 +17,8 @@
  *   depositary records every state's.
  * - The cache of isx_fed_party_bound is refreshed whenever a notification entered the log
  *   since it was filled (it looks at every new leaf once) and when the day changes, so its
- *   answer is always the one the stored notifications give.
+ *   answer is always the one the stored notifications give. Its lock is never held while
+ *   the store is read, since callers may hold one of the store's readers.
  */
 #include <pthread.h>
 #include <string.h>
@@ -157,17 +158,24 @@ scan_leaf(void *ctx, int64_t seq, const uint8_t stored_hash[32], const void *can
     return 0;
 }
 
-/* Brings the cache up to the log and to `day`; called with the lock held. */
+/*
+ * Brings the cache up to the log and to `day`. The store is read without the lock held: a
+ * caller may itself hold one of the store's readers (a delivery batch walks the log), and
+ * waiting for the lock while another thread waits for a reader must not be possible. On
+ * success it returns with the lock held; the cache is then for `day` unless another thread
+ * moved it to another day meanwhile, which the caller checks.
+ */
 static int
 refresh(struct isx_node *n, int64_t day)
 {
     struct isx_agreement_calendar *c = NULL;
-    uint64_t size;
+    uint64_t size, scanned;
     size_t count = 0;
     int dirty, rc;
 
     if ((rc = isx_store_log_size(n->store, &size)) != 0)
         return rc;
+    pthread_mutex_lock(&cache.lock);
     if (cache.store != n->store || size < cache.scanned) {
         isx_agreement_free(cache.cal);
         cache.cal = NULL;
@@ -175,9 +183,11 @@ refresh(struct isx_node *n, int64_t day)
         cache.scanned = 0;
         cache.valid = 0;
     }
+    scanned = cache.scanned;
     dirty = !cache.valid || cache.day != day;
+    pthread_mutex_unlock(&cache.lock);
     /* The first fill reads the notifications directly; only later leaves are scanned. */
-    for (uint64_t after = cache.scanned; cache.valid && !dirty && after < size;) {
+    for (uint64_t after = scanned; !dirty && after < size;) {
         struct scan s = {0, (int64_t)after};
         if ((rc = isx_store_log_range(n->store, after, SCAN_LEAVES, scan_leaf, &s)) != 0)
             return rc;
@@ -190,33 +200,52 @@ refresh(struct isx_node *n, int64_t day)
         struct isx_diag d = {0};
         if ((rc = isx_fed_calendar(n, day, NULL, &c, &count, &d)) != 0)
             return rc;
-        int counts = isx_fed_calendar_counts(c, count, day);
-        isx_agreement_free(cache.cal);
-        cache.cal = counts ? c : NULL;
-        if (!counts)
+        if (!isx_fed_calendar_counts(c, count, day)) {
             isx_agreement_free(c);
+            c = NULL;
+        }
+    }
+    pthread_mutex_lock(&cache.lock);
+    if (dirty) {
+        /* Read after `size`, so it covers every leaf below it. */
+        isx_agreement_free(cache.cal);
+        cache.cal = c;
+        cache.store = n->store;
         cache.day = day;
         cache.valid = 1;
+        cache.scanned = size;
+    } else if (cache.store == n->store && cache.valid && cache.day == day && cache.scanned < size) {
+        cache.scanned = size;
     }
-    /* Whatever was added after `size` was read is scanned next time. */
-    cache.scanned = size;
     return 0;
 }
 
 int
 isx_fed_party_bound(struct isx_node *n, const char *party, int64_t day)
 {
+    struct isx_agreement_calendar *c = NULL;
+    size_t count = 0;
     int rc;
 
     if (party == NULL)
         return 0;
     if (strcmp(party, n->cfg.party) == 0 || strcmp(party, ISX_DEPOSITARY) == 0)
         return 1;
-    pthread_mutex_lock(&cache.lock);
-    rc = refresh(n, day);
-    if (rc == 0)
-        rc = cache.cal == NULL || isx_agreement_bound(cache.cal, party, party, day);
-    pthread_mutex_unlock(&cache.lock);
+    for (int attempt = 0; attempt < 3; attempt++) {
+        if ((rc = refresh(n, day)) != 0)
+            return rc;
+        if (cache.valid && cache.store == n->store && cache.day == day) {
+            rc = cache.cal == NULL || isx_agreement_bound(cache.cal, party, party, day);
+            pthread_mutex_unlock(&cache.lock);
+            return rc;
+        }
+        pthread_mutex_unlock(&cache.lock);
+    }
+    /* Other threads keep asking about other days: answer from a calendar of our own. */
+    if ((rc = isx_fed_calendar(n, day, NULL, &c, &count, NULL)) != 0)
+        return rc;
+    rc = !isx_fed_calendar_counts(c, count, day) || isx_agreement_bound(c, party, party, day);
+    isx_agreement_free(c);
     return rc;
 }
 
