@@ -90,6 +90,17 @@ int isx__api_ping_link_ack(struct isx_http_req *req);
 int isx__api_ping_reply_poc(struct isx_http_req *req, const struct isx_object *o);
 
 /* Consultations and the agreement's calendar (src/api/consultations.c, agreement.c). */
+int isx__api_agreement(struct isx_http_req *req);
+int isx__api_notification_list(struct isx_http_req *req);
+int isx__api_notification_create(struct isx_http_req *req);
+int isx__api_consult_list(struct isx_http_req *req);
+int isx__api_consult_propose(struct isx_http_req *req);
+int isx__api_consult_get(struct isx_http_req *req);
+int isx__api_consult_revise(struct isx_http_req *req);
+int isx__api_consult_consent(struct isx_http_req *req);
+int isx__api_consult_minutes(struct isx_http_req *req);
+/* Appends the consultations' and the calendar's figures to /metrics. */
+void isx__api_consult_metrics(struct isx_node *n, struct isx_buf *out);
 
 
 #endif

@@ -47,6 +47,8 @@ struct isx_config {
     unsigned ping_hour;           /* [pings] hour = 9 (UTC, 0..23) */
     unsigned ping_deadline_hours; /* [pings] deadline_hours = 48 (1..720) */
     char ping_parties[256];       /* [pings] parties = all, or "RU,KZ" */
+    /* Consultations (issue 6). */
+    char consult_first[11]; /* [consultations] first = YYYY-MM-DD ("": from entry into force) */
 };
 
 void isx_config_defaults(struct isx_config *cfg);

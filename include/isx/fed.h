@@ -23,6 +23,8 @@
 
 #include <jansson.h>
 
+#include "isx/agreement.h"
+#include "isx/consult.h"
 #include "isx/http.h"
 #include "isx/node.h"
 
@@ -76,5 +78,49 @@ int isx_fed_may_send(struct isx_node *n, const struct isx_object *o, const char 
  */
 int isx_fed_release(struct isx_node *n, const char *id, const json_t *to, const char *reason,
                     const struct isx_change *change, struct isx_object **out, struct isx_diag *d);
+
+/* ---- The agreement's calendar and consultations (issue 6, src/fed/calendar.c). ---- */
+
+/* Today as a day of the calendar (days since 1970-01-01, UTC). */
+int64_t isx_fed_today(void);
+
+/*
+ * The calendar on `day` computed from the notifications this node holds and can read, with
+ * ISX_AGREEMENT_SKIP_INVALID (refused ones are in its `skipped`, by index into *items). *items
+ * (may be NULL) receives those notifications' envelopes, *counted (may be NULL) how many of
+ * them the calendar applied on or before `day`.
+ */
+int isx_fed_calendar(struct isx_node *n, int64_t day, json_t **items,
+                     struct isx_agreement_calendar **cal, size_t *counted, struct isx_diag *d);
+
+/*
+ * Does the calendar decide who is a party on `day`? 1 once the notifications it applied
+ * bring the agreement into force by then; before that (no notification, or an incomplete
+ * record) the bootstrap rule applies: every party counts as bound.
+ */
+int isx_fed_calendar_counts(const struct isx_agreement_calendar *c, size_t counted, int64_t day);
+
+/*
+ * Is `party` a party for this node on `day`? 1 when the calendar binds it that day, when it
+ * is this node's own party or the depositary, or while the bootstrap rule applies (see
+ * isx_fed_calendar_counts); 0 when not; a negative ISX_E* code when the store
+ * cannot be read. Federation consults it on the way in (the door refuses the objects of a
+ * party that is not bound, notifications aside) and on the way out (nothing is offered to it,
+ * and its delivery cursor stays, so it gets what its markings allow once it is bound).
+ * Cached; the cache follows the log.
+ */
+int isx_fed_party_bound(struct isx_node *n, const char *party, int64_t day);
+
+/* The consultations this node holds, folded (include/isx/consult.h), with what they need. */
+struct isx_fed_consult {
+    struct isx_agreement_calendar *calendar; /* NULL while the bootstrap rule applies */
+    size_t counted;                          /* notifications the calendar applied */
+    struct isx_consult_ctx ctx;
+    json_t *state; /* isx_consult_fold's result */
+};
+/* Loads and folds; `upcoming` regular slots from `today` go in the schedule. */
+int isx_fed_consult_load(struct isx_node *n, int64_t today, size_t upcoming,
+                         struct isx_fed_consult *out, struct isx_diag *d);
+void isx_fed_consult_free(struct isx_fed_consult *c);
 
 #endif

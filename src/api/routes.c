@@ -98,6 +98,21 @@ static const struct isx_route routes[] = {
     {"POST", "/api/v1/ping-links/{token}", isx__api_ping_link_ack, ISX_ROLES_NONE, "ping.link_ack"},
 
     /* Consultations (Art. 5.2) and the agreement's calendar (Art. 5.1, 11, 12) (issue 6). */
+    {"GET", "/api/v1/agreement", isx__api_agreement, ISX_ROLES_READ, "agreement.get"},
+    {"GET", "/api/v1/notifications", isx__api_notification_list, ISX_ROLES_READ,
+     "notification.list"},
+    {"POST", "/api/v1/notifications", isx__api_notification_create, ISX_ROLES_ADMIN,
+     "notification.create"},
+    {"GET", "/api/v1/consultations", isx__api_consult_list, ISX_ROLES_READ, "consultation.list"},
+    {"POST", "/api/v1/consultations", isx__api_consult_propose, ISX_ROLES_DIR,
+     "consultation.propose"},
+    {"GET", "/api/v1/consultations/{id}", isx__api_consult_get, ISX_ROLES_READ, "consultation.get"},
+    {"PUT", "/api/v1/consultations/{id}", isx__api_consult_revise, ISX_ROLES_DIR,
+     "consultation.revise"},
+    {"POST", "/api/v1/consultations/{id}/consents", isx__api_consult_consent, ISX_ROLES_DIR,
+     "consultation.consent"},
+    {"POST", "/api/v1/consultations/{id}/minutes", isx__api_consult_minutes, ISX_ROLES_DIR,
+     "consultation.minutes"},
 
     /* Between nodes: public routes, each request signed by a peer (RFC 9421). */
     {"POST", "/fed/v1/objects", isx__fed_push, ISX_ROLES_NONE, "fed.push"},
@@ -147,6 +162,8 @@ isx_api_metrics(void *ctx, struct isx_buf *out)
     isx_request_metrics(n, out);
     /* Communication checks (issue 6). */
     isx_pings_metrics(n, out);
+    /* Consultations and the agreement's calendar (issue 6). */
+    isx__api_consult_metrics(n, out);
 }
 
 int

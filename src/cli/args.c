@@ -85,6 +85,11 @@ static const struct {
     [CLI_OPT_POC] = {"--poc", 1},
 
     /* Consultations and the agreement (issue 6). */
+    [CLI_OPT_AT] = {"--at", 1},
+    [CLI_OPT_DATE] = {"--date", 1},
+    [CLI_OPT_STATE] = {"--state", 1},
+    [CLI_OPT_VENUE] = {"--venue", 1},
+    [CLI_OPT_AGENDA] = {"--agenda", 1},
 
 };
 

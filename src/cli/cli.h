@@ -95,6 +95,11 @@ enum isx__cli_opt {
     CLI_OPT_POC,
 
     /* Consultations and the agreement (issue 6). */
+    CLI_OPT_AT,
+    CLI_OPT_DATE,
+    CLI_OPT_STATE,
+    CLI_OPT_VENUE,
+    CLI_OPT_AGENDA,
 
     CLI_OPT_COUNT
 };
@@ -383,6 +388,15 @@ int isx__cli_ping_ack(struct isx__cli *c, const struct isx__cli_args *a);
 const char *isx__cli_ping_flag(struct isx__cli *c, const json_t *env);
 
 /* ---- consult.c, agreement.c (issue 6) ---- */
+int isx__cli_agreement_status(struct isx__cli *c, const struct isx__cli_args *a);
+int isx__cli_agreement_notify(struct isx__cli *c, const struct isx__cli_args *a);
+int isx__cli_consult_propose(struct isx__cli *c, const struct isx__cli_args *a);
+int isx__cli_consult_revise(struct isx__cli *c, const struct isx__cli_args *a);
+int isx__cli_consult_consent(struct isx__cli *c, const struct isx__cli_args *a);
+int isx__cli_consult_object(struct isx__cli *c, const struct isx__cli_args *a);
+int isx__cli_consult_minutes(struct isx__cli *c, const struct isx__cli_args *a);
+int isx__cli_consult_list(struct isx__cli *c, const struct isx__cli_args *a);
+int isx__cli_consult_show(struct isx__cli *c, const struct isx__cli_args *a);
 
 
 /* One row of a list table, from one item of a page. */

@@ -135,6 +135,21 @@ static const struct isx__cli_verb verbs[] = {
     {"ping", "ack", isx__cli_ping_ack, 1, 1, "cli.help.ping.ack", O(POC), TOKEN},
 
     /* Consultations and the agreement's calendar (issue 6). */
+    {"agreement", "status", isx__cli_agreement_status, 0, 0, "cli.help.agreement.status", O(AT),
+     TOKEN},
+    {"agreement", "notify", isx__cli_agreement_notify, 0, 0, "cli.help.agreement.notify",
+     O(KIND) | O(PARTY) | O(DATE) | O(STATE) | O(AT) | O(NOTE), TOKEN},
+    {"consult", "list", isx__cli_consult_list, 0, 0, "cli.help.consult.list", O(LIMIT), TOKEN},
+    {"consult", "show", isx__cli_consult_show, 1, 1, "cli.help.consult.show", 0, TOKEN},
+    {"consult", "propose", isx__cli_consult_propose, 0, 0, "cli.help.consult.propose",
+     O(KIND) | O(DATE) | O(UNTIL) | O(VENUE) | O(NAME) | O(AGENDA) | O(NOTE) | O(TO) | O(TLP),
+     TOKEN},
+    {"consult", "revise", isx__cli_consult_revise, 1, 1, "cli.help.consult.revise",
+     O(DATE) | O(UNTIL) | O(VENUE) | O(NAME) | O(AGENDA) | O(NOTE), TOKEN},
+    {"consult", "consent", isx__cli_consult_consent, 1, 1, "cli.help.consult.consent", O(NOTE),
+     TOKEN},
+    {"consult", "object", isx__cli_consult_object, 2, 2, "cli.help.consult.object", 0, TOKEN},
+    {"consult", "minutes", isx__cli_consult_minutes, 2, 2, "cli.help.consult.minutes", 0, TOKEN},
 };
 
 #define NVERBS (sizeof(verbs) / sizeof(verbs[0]))

@@ -4,7 +4,9 @@
  */
 #include <string.h>
 
+#include "isx/agreement.h"
 #include "isx/bodies.h"
+#include "isx/consult.h"
 #include "isx/directory.h"
 #include "isx/document.h"
 #include "isx/ping.h"
@@ -55,6 +57,9 @@ static const struct {
     {"ack", isx_ack_check},
 
     /* Consultations and the agreement's calendar (issue 6). */
+    {"notification", isx_agreement_check},
+    {"consultation", isx_consult_check},
+    {"consent", isx_consult_consent_check},
 };
 
 int

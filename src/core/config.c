@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "isx/agreement.h"
 #include "isx/config.h"
 #include "isx/ping.h"
 #include "isx/taxonomy.h"
@@ -23,6 +24,7 @@ enum kind {
     K_SECONDS,
     K_HOURS,
     K_PING, /* [pings]: parsed by isx_ping_config_set (issue 6) */
+    K_DATE, /* consultations (issue 6) */
 };
 
 struct key {
@@ -70,6 +72,7 @@ static const struct key keys[] = {
     {"pings", "parties", K_PING, 0, 0},
 
     /* Consultations (issue 6). */
+    {"consultations", "first", K_DATE, F(consult_first)},
 
 };
 
@@ -221,6 +224,15 @@ apply(struct isx_config *cfg, const struct key *k, char *v)
         return 0;
     case K_PING:
         return isx_ping_config_set(cfg, k->name, v);
+    case K_DATE:
+        /* Empty: not set. Otherwise a day that exists, written YYYY-MM-DD. */
+        if (*v != '\0') {
+            int64_t day;
+            if (isx_agreement_parse_date(v, &day) != 0)
+                return ISX_EINVAL;
+        }
+        snprintf(dst, k->size, "%s", v);
+        return 0;
     case K_SECONDS:
         if (parse_uint(v, 86400, &n) != 0)
             return ISX_EINVAL;
@@ -333,5 +345,12 @@ isx_config_format(const struct isx_config *cfg, struct isx_buf *out)
             cfg->request_answer_hours[2]);
     if (rc == 0) /* issue 6 */
         rc = isx_ping_config_format(cfg, out);
+    /* Consultations (issue 6). */
+    if (rc == 0)
+        rc = isx_buf_printf(out,
+                            "\n[consultations]\n# The first regular consultation (Art. 5.2), "
+                            "YYYY-MM-DD; the others follow\n# every six months. Empty: half a "
+                            "year after the agreement entered into force.\nfirst = %s\n",
+                            cfg->consult_first);
     return rc;
 }

@@ -70,6 +70,9 @@ static const struct {
     {"ack", isx_pings_door_ack},
 
     /* Consultations and the agreement's calendar (issue 6). */
+    {"notification", isx__fed_rule_notification},
+    {"consultation", isx__fed_rule_consultation},
+    {"consent", isx__fed_rule_consent},
 
     {NULL, NULL},
 };
@@ -130,6 +133,10 @@ isx_fed_accept(struct isx_node *n, struct isx_object *o, const struct isx_change
     if ((rc = isx_object_verify(o, isx_node_keyfn, n, d)) != 0)
         goto done;
     if ((rc = check_speaker(n, o, d)) != 0)
+        goto done;
+    /* The agreement's calendar (issue 6): a state the agreement does not bind today is no
+     * party for this node (src/fed/calendar.c). */
+    if ((rc = isx__fed_door_party(n, o, d)) != 0)
         goto done;
     for_us = isx_marking_allows_party(o->marking, o->origin, n->cfg.party);
     if (!for_us && release_for_us(n, o, &release) == 0)

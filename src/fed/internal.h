@@ -71,4 +71,17 @@ int isx__fed_witness(struct isx_node *n, const struct isx_peer *peer, char *err,
 /* 1 when `party` is a peer of this node. */
 int isx__fed_is_peer(struct isx_node *n, const char *party);
 
+/*
+ * The agreement's calendar and consultations (issue 6, calendar.c): the door's check that an
+ * object's origin is a party today, and the door rules of notifications, consultations and
+ * consents (the rows of door_rules in accept.c).
+ */
+int isx__fed_door_party(struct isx_node *n, const struct isx_object *o, struct isx_diag *d);
+int isx__fed_rule_notification(struct isx_node *n, const struct isx_object *o, const json_t *body,
+                               struct isx_diag *d);
+int isx__fed_rule_consultation(struct isx_node *n, const struct isx_object *o, const json_t *body,
+                               struct isx_diag *d);
+int isx__fed_rule_consent(struct isx_node *n, const struct isx_object *o, const json_t *body,
+                          struct isx_diag *d);
+
 #endif

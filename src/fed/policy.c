@@ -91,7 +91,9 @@ needs_relay(struct isx_node *n, const struct isx_object *o, const struct isx_pee
     {
         const char *party = json_string_value(p);
         if (strcmp(party, n->cfg.party) != 0 && strcmp(party, relay->party) != 0 &&
-            strcmp(party, o->origin) != 0 && !isx__fed_is_peer(n, party))
+            strcmp(party, o->origin) != 0 && !isx__fed_is_peer(n, party) &&
+            /* The agreement's calendar (issue 6): not for a party that is not bound today. */
+            isx_fed_party_bound(n, party, isx_fed_today()) > 0)
             return 1;
     }
     return 0;
@@ -193,7 +195,11 @@ isx__fed_batch(struct isx_node *n, const struct isx_peer *peer, uint64_t after, 
 
     if ((rc = isx_buf_append(&body, "[", 1)) != 0)
         goto done;
-    rc = isx_store_log_range(n->store, after, ISX_FED_SCAN_LEAVES, visit, &b);
+    /* The agreement's calendar (issue 6, calendar.c): a party that is not bound today is
+     * offered nothing, and its cursor stays where it is. */
+    if ((rc = isx_fed_party_bound(n, peer->party, isx_fed_today())) < 0)
+        goto done;
+    rc = rc == 0 ? 0 : isx_store_log_range(n->store, after, ISX_FED_SCAN_LEAVES, visit, &b);
     if (rc == 1)
         rc = 0; /* the batch filled up */
     if (rc != 0 || (rc = isx_buf_append(&body, "]", 1)) != 0)
