@@ -106,6 +106,9 @@ readable(struct isx_http_req *req, const char *ref)
                isx_store_get_by_hash(n->store, hash, &canon) == 0) {
         if (isx_object_parse(canon.data, canon.len, &o, NULL) != 0)
             o = NULL;
+        /* A sealed object this node opened is as readable by hash as by id. */
+        else if (o->body == NULL && isx_store_opened_get(n->store, hash, &o->opened) != 0)
+            o->opened = NULL;
     }
     if (o != NULL)
         ok = isx__api_readable(req, o);
