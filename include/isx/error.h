@@ -26,7 +26,7 @@
     X(SECRET, 422, "state secrets are not exchanged (Art. 6.2)")                                   \
     X(MARKING, 403, "the marking does not allow this")                                             \
     X(AUTH, 401, "authentication required")                                                        \
-    X(FORBIDDEN, 403, "your role does not allow this")                                             \
+    X(FORBIDDEN, 403, "not allowed")                                             \
     X(TOOBIG, 413, "request too large")                                                            \
     X(METHOD, 405, "method not allowed")                                                           \
     X(MEDIA, 415, "unsupported media type")                                                        \

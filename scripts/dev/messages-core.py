@@ -21,7 +21,7 @@ M = {
  "error.SECRET": ("不交流国家秘密信息（第六条第二款）", "Сведения, составляющие государственную тайну, не передаются (ст. 6, п. 2)", "State secrets are not exchanged (Art. 6.2)"),
  "error.MARKING": ("信息标注不允许此操作", "Гриф информации не допускает этого действия", "The marking does not allow this"),
  "error.AUTH": ("需要身份验证", "Требуется аутентификация", "Authentication required"),
- "error.FORBIDDEN": ("您的角色无权执行此操作", "Ваша роль не допускает этого действия", "Your role does not allow this"),
+ "error.FORBIDDEN": ("不允许此操作", "Это действие не допускается", "Not allowed"),
  "error.TOOBIG": ("请求过大", "Слишком большой запрос", "Request too large"),
  "error.METHOD": ("不允许的方法", "Метод не разрешён", "Method not allowed"),
  "error.MEDIA": ("不支持的媒体类型", "Неподдерживаемый тип данных", "Unsupported media type"),
