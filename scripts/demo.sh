@@ -8,7 +8,14 @@
 #   4. RU forwards the step-2 report to KZ once CN signed a release (Art. 6.3);
 #   5. KZ is killed with SIGKILL, misses two reports and catches up after a restart;
 #   6. a tampered object and an unsigned federation request are refused;
-#   7. the final peer list and the witnesses' verdict (no alarms).
+#   7. the peer list and the witnesses' verdict (no alarms);
+#   8. a communication check of the points of contact: RU and KZ publish contacts, CN pings
+#      them, one answers through the CLI, one through its one-time link, one never does; the
+#      results at CN, a second answer and a late one refused, the silent contact flagged once
+#      the ping closes (its deadline is 40 s away, so this step waits about half a minute);
+#   9. an extraordinary consultation (Art. 5.2): CN proposes it to RU and KZ, KZ objects with a
+#      reason, CN revises the dates, both consent, CN records the minutes; a second consent and
+#      one from the Secretariat are refused.
 #
 # Every step checks its outcome and the script exits non-zero with the reason when something
 # did not happen, so the demo is also an end-to-end test. The nodes live in a temporary
@@ -79,9 +86,9 @@ msg() {
         ru='✓ %s' ;;
 
     s1)
-        en='Step 1/7. Peering and the depositary'"'"'s directory'
-        zh='第 1/7 步：建立对等关系与保存机构的目录'
-        ru='Шаг 1/7. Партнёрские связи и справочник депозитария' ;;
+        en='Step 1/9. Peering and the depositary'"'"'s directory'
+        zh='第 1/9 步：建立对等关系与保存机构的目录'
+        ru='Шаг 1/9. Партнёрские связи и справочник депозитария' ;;
     s1.intro)
         en='Peerings: CN–RU, CN–SCO (SCO relays for CN), RU–KZ, RU–SCO, KZ–SCO. CN and KZ are not connected.'
         zh='对等关系：CN–RU、CN–SCO（SCO 为 CN 中继）、RU–KZ、RU–SCO、KZ–SCO。CN 与 KZ 之间没有直接连接。'
@@ -124,9 +131,9 @@ msg() {
         ru='все узлы связаны со своими партнёрами, KZ знает ключи CN через депозитария' ;;
 
     s2)
-        en='Step 2/7. A TLP:AMBER report for RU only'
-        zh='第 2/7 步：仅发给 RU 的 TLP:AMBER 报告'
-        ru='Шаг 2/7. Отчёт TLP:AMBER только для RU' ;;
+        en='Step 2/9. A TLP:AMBER report for RU only'
+        zh='第 2/9 步：仅发给 RU 的 TLP:AMBER 报告'
+        ru='Шаг 2/9. Отчёт TLP:AMBER только для RU' ;;
     s2.submit)
         en='CN reports a threat at TLP:AMBER addressed to RU only; its body is sealed for CN and RU.'
         zh='CN 以 TLP:AMBER 报告一项威胁，只发给 RU；报告正文只为 CN 和 RU 加密封装。'
@@ -153,9 +160,9 @@ msg() {
         ru='RU читает отчёт; у KZ и SCO его нет' ;;
 
     s3)
-        en='Step 3/7. The depositary relays what it cannot read'
-        zh='第 3/7 步：保存机构转发它无法阅读的内容'
-        ru='Шаг 3/7. Депозитарий передаёт то, что не может прочесть' ;;
+        en='Step 3/9. The depositary relays what it cannot read'
+        zh='第 3/9 步：保存机构转发它无法阅读的内容'
+        ru='Шаг 3/9. Депозитарий передаёт то, что не может прочесть' ;;
     s3.submit)
         en='CN reports at TLP:AMBER to KZ only. CN has no link to KZ, so it hands the sealed report to its relay, SCO.'
         zh='CN 以 TLP:AMBER 报告，只发给 KZ。CN 与 KZ 没有连接，于是把密封的报告交给它的中继 SCO。'
@@ -178,9 +185,9 @@ msg() {
         ru='SCO доставил отчёт KZ, не имея возможности его прочесть' ;;
 
     s4)
-        en='Step 4/7. Onward transfer with the originator'"'"'s release (Art. 6.3)'
-        zh='第 4/7 步：经来源方授权的转交（第 6.3 条）'
-        ru='Шаг 4/7. Передача третьей стороне с разрешения источника (ст. 6.3)' ;;
+        en='Step 4/9. Onward transfer with the originator'"'"'s release (Art. 6.3)'
+        zh='第 4/9 步：经来源方授权的转交（第 6.3 条）'
+        ru='Шаг 4/9. Передача третьей стороне с разрешения источника (ст. 6.3)' ;;
     s4.ask)
         en='RU wants to share CN'"'"'s step-2 report with KZ. It may not do that on its own: RU'"'"'s liaison asks CN'"'"'s by another channel (telephone, diplomatic note).'
         zh='RU 想把 CN 在第 2 步的报告转给 KZ，但不能自行决定：RU 的联络人通过其他渠道（电话、外交照会）向 CN 的联络人提出请求。'
@@ -203,9 +210,9 @@ msg() {
         ru='KZ читает разрешённый отчёт, доставленный RU' ;;
 
     s5)
-        en='Step 5/7. A node killed mid-stream catches up'
-        zh='第 5/7 步：中途被杀掉的节点追上进度'
-        ru='Шаг 5/7. Узел, убитый на ходу, догоняет остальных' ;;
+        en='Step 5/9. A node killed mid-stream catches up'
+        zh='第 5/9 步：中途被杀掉的节点追上进度'
+        ru='Шаг 5/9. Узел, убитый на ходу, догоняет остальных' ;;
     s5.kill)
         en='KZ'"'"'s isxd gets SIGKILL (pid %s): no clean shutdown.'
         zh='向 KZ 的 isxd 发送 SIGKILL（进程 %s）：不做正常关闭。'
@@ -232,9 +239,9 @@ msg() {
         ru='KZ догнал остальных после сбоя: 2 отчёта, каждый по одному разу' ;;
 
     s6)
-        en='Step 6/7. Tampered and unsigned messages are refused'
-        zh='第 6/7 步：篡改的和未签名的消息被拒绝'
-        ru='Шаг 6/7. Подделанные и неподписанные сообщения отвергаются' ;;
+        en='Step 6/9. Tampered and unsigned messages are refused'
+        zh='第 6/9 步：篡改的和未签名的消息被拒绝'
+        ru='Шаг 6/9. Подделанные и неподписанные сообщения отвергаются' ;;
     s6.take)
         en='(a) Take CN'"'"'s GREEN report as RU holds it, and change its title:'
         zh='(a) 取 RU 保存的 CN 的 GREEN 报告，修改其标题：'
@@ -265,9 +272,9 @@ msg() {
         ru='изменённый объект и неподписанный запрос отвергнуты и ничего не изменили' ;;
 
     s7)
-        en='Step 7/7. The end state'
-        zh='第 7/7 步：最终状态'
-        ru='Шаг 7/7. Итоговое состояние' ;;
+        en='Step 7/9. The peers and the witnesses'"'"' verdict'
+        zh='第 7/9 步：对等节点与见证结论'
+        ru='Шаг 7/9. Партнёры и вердикт наблюдения' ;;
     s7.peers)
         en='CN'"'"'s peers:'
         zh='CN 的对等节点：'
@@ -297,10 +304,181 @@ msg() {
         zh='四个节点都没有见证警报'
         ru='ни на одном из четырёх узлов нет тревог наблюдения' ;;
 
+    s8)
+        en='Step 8/9. A communication check of the points of contact'
+        zh='第 8/9 步：联络点通联测试'
+        ru='Шаг 8/9. Проверка связи с контактными пунктами' ;;
+    s8.intro)
+        en='Art. 5.1: the parties exchange the details of the channels through which they exchange information directly. The UN points-of-contact directory checks such a list with "pings": every point of contact is asked to acknowledge a message before a deadline.'
+        zh='第五条第一款：各方交换可直接交流信息的联络渠道信息。联合国联络点名录以“通联测试”（ping）检查这类名录：请每个联络点在截止时间之前确认收到一条消息。'
+        ru='П. 1 ст. 5: Стороны обмениваются сведениями о каналах, по которым можно напрямую обмениваться информацией. Справочник контактных пунктов ООН проверяет такой перечень «пингами»: каждый контактный пункт должен до установленного срока подтвердить получение сообщения.' ;;
+    s8.pocs)
+        en='RU and KZ each publish points of contact of their own party. They are TLP:GREEN directory entries, so they reach every node:'
+        zh='RU 和 KZ 各自发布本方的联络点。它们是 TLP:GREEN 的名录条目，因此会送达每个节点：'
+        ru='RU и KZ публикуют контактные пункты своих Сторон. Это записи справочника с грифом TLP:GREEN, поэтому они доходят до всех узлов:' ;;
+    s8.cn)
+        en='CN'"'"'s directory now lists them (KZ'"'"'s came through RU or SCO; CN has no contacts of its own in this demo):'
+        zh='CN 的名录现在列出了这些联络点（KZ 的经由 RU 或 SCO 送达；本演示中 CN 没有自己的联络点）：'
+        ru='Теперь они есть в справочнике CN (контактный пункт KZ пришёл через RU или SCO; своих контактных пунктов у CN в этой демонстрации нет):' ;;
+    s8.start)
+        en='CN pings every point of contact of RU and KZ. The deadline is a UTC time %s s from now, so that the demo sees the ping close (the default is 48 h):'
+        zh='CN 对 RU 和 KZ 的每个联络点发起通联测试。截止时间设为 %s 秒之后的 UTC 时刻，以便在演示中看到测试截止（默认为 48 小时）：'
+        ru='CN проверяет все контактные пункты RU и KZ. Срок — момент UTC через %s с, чтобы в демонстрации проверка успела закрыться (по умолчанию — 48 ч):' ;;
+    s8.ru)
+        en='The ping reaches RU and KZ (TLP:GREEN, addressed to the two). %s answers by telephone, and RU'"'"'s liaison records it:'
+        zh='测试送达 RU 和 KZ（TLP:GREEN，发给这两方）。%s通过电话应答，RU 的联络员予以记录：'
+        ru='Проверка доходит до RU и KZ (TLP:GREEN, адресована этим двум Сторонам). %s отвечает по телефону, связной RU это фиксирует:' ;;
+    s8.kz)
+        en='KZ'"'"'s node shows the ping with a one-time link for each of KZ'"'"'s contacts that has not answered; the operator delivers it by the channels in the directory (the node sends no mail):'
+        zh='KZ 的节点显示该测试，并为本方每个尚未应答的联络点列出一次性链接；运营人员通过名录中的联络渠道转交（节点不发送邮件）：'
+        ru='Узел KZ показывает проверку и одноразовую ссылку для каждого своего контактного пункта, который ещё не ответил; оператор передаёт её по каналам из справочника (узел почту не рассылает):' ;;
+    s8.open)
+        en='%s opens the link, with no account on the node. Reading it confirms nothing (mail scanners that follow links answer for nobody):'
+        zh='%s打开链接，她在节点上没有账号。仅读取链接不会确认（打开链接的邮件扫描程序不会替人应答）：'
+        ru='%s открывает ссылку, учётной записи на узле у неё нет. Чтение ссылки ничего не подтверждает (почтовые сканеры, открывающие ссылки, ни за кого не ответят):' ;;
+    s8.click)
+        en='She confirms:'
+        zh='她进行确认：'
+        ru='Она подтверждает получение:' ;;
+    s8.twice)
+        en='The link confirmed a second time is refused: each contact acknowledges once.'
+        zh='通过同一链接再次确认被拒绝：每个联络点只能确认一次。'
+        ru='Повторное подтверждение по той же ссылке отклоняется: каждый контактный пункт отвечает один раз.' ;;
+    s8.results)
+        en='Each answer is an ack object signed by the node of the contact'"'"'s own party, sent to everyone who holds the ping. The results at CN: response rate, median time to answer, per kind of contact and per party:'
+        zh='每个应答都是由联络点所属缔约方的节点签名的确认对象，发给持有该测试的各方。CN 上的结果：应答率、应答时间中位数，并按联络点类型和缔约方分列：'
+        ru='Каждый ответ — объект подтверждения, подписанный узлом Стороны контактного пункта и отправленный всем, у кого есть проверка. Итоги на CN: доля ответивших, медианное время ответа, по видам контактных пунктов и по Сторонам:' ;;
+    s8.wait)
+        en='%s does not answer. Waiting for the deadline (%s s)…'
+        zh='%s没有应答。等待截止时间（%s 秒）……'
+        ru='%s не отвечает. Ждём срока (%s с)…' ;;
+    s8.late)
+        en='%s answers after the deadline: the answer is refused.'
+        zh='%s在截止之后才应答：应答被拒绝。'
+        ru='%s отвечает уже после срока: ответ отклоняется.' ;;
+    s8.flag)
+        en='The ping is closed. CN'"'"'s directory flags the contact that did not answer (computed when read: the signed entry is unchanged):'
+        zh='测试已截止。CN 的名录标出了未应答的联络点（读取时计算，已签名的条目不变）：'
+        ru='Проверка закрыта. Справочник CN отмечает контактный пункт, который не ответил (отметка вычисляется при чтении, подписанная запись не меняется):' ;;
+    s8.ok)
+        en='ping round: 2 of 3 contacts answered (CLI, one-time link), a second and a late answer refused, the silent contact flagged'
+        zh='通联测试：3 个联络点中 2 个应答（命令行、一次性链接），重复应答和逾期应答被拒绝，未应答的联络点已标出'
+        ru='проверка связи: ответили 2 контактных пункта из 3 (командная строка, одноразовая ссылка), повторный и запоздавший ответы отклонены, молчащий пункт отмечен' ;;
+    poc.ivan)
+        en='Ivan Petrov'
+        zh='伊万·彼得罗夫'
+        ru='Иван Петров' ;;
+    poc.ivan.org)
+        en='Computer incident coordination centre (example)'
+        zh='计算机事件协调中心（示例）'
+        ru='Координационный центр по компьютерным инцидентам (пример)' ;;
+    poc.anna)
+        en='Anna Smirnova'
+        zh='安娜·斯米尔诺娃'
+        ru='Анна Смирнова' ;;
+    poc.anna.org)
+        en='Ministry of Foreign Affairs of Russia (example)'
+        zh='俄罗斯外交部（示例）'
+        ru='МИД России (пример)' ;;
+    poc.aigul)
+        en='Aigul Satpayeva'
+        zh='艾古丽·萨特帕耶娃'
+        ru='Айгуль Сатпаева' ;;
+    poc.aigul.org)
+        en='Ministry of Foreign Affairs of Kazakhstan (example)'
+        zh='哈萨克斯坦外交部（示例）'
+        ru='МИД Казахстана (пример)' ;;
+
+    s9)
+        en='Step 9/9. An extraordinary consultation (Art. 5.2)'
+        zh='第 9/9 步：非例行磋商（第五条第二款）'
+        ru='Шаг 9/9. Внеочередные консультации (п. 2 ст. 5)' ;;
+    s9.intro)
+        en='Art. 5.2: any party may propose an extraordinary consultation, proposing its dates, venue and agenda, and agree them with the parties and the SCO Secretariat. It is decided when every party asked has consented.'
+        zh='第五条第二款：任何一方均可提议举办非例行磋商，就会期、地点和议题提出建议，并与各方和上海合作组织秘书处就此进行协商。须同意的各方均同意后，磋商即商定。'
+        ru='П. 2 ст. 5: любая из Сторон может предложить проведение внеочередных консультаций, предложив сроки, место и повестку дня и согласовав их со Сторонами и Секретариатом ШОС. Консультации согласованы, когда согласились все Стороны, к которым обращено предложение.' ;;
+    s9.propose)
+        en='CN proposes one to RU and KZ, and sends it to the SCO Secretariat too. The first agenda item names the step-2 report, which becomes its reference:'
+        zh='CN 向 RU 和 KZ 提议举办非例行磋商，并同时发给上海合作组织秘书处。第一项议题写明第 2 步的报告，该报告即成为其引用：'
+        ru='CN предлагает их RU и KZ и направляет предложение также Секретариату ШОС. В первом пункте повестки назван отчёт из шага 2 — он становится ссылкой этого пункта:' ;;
+    s9.place)
+        en='Beijing'
+        zh='北京'
+        ru='Пекин' ;;
+    s9.item1)
+        en='The phishing campaign against banks, %s'
+        zh='针对银行的网络钓鱼活动，%s'
+        ru='Фишинговая кампания против банков, %s' ;;
+    s9.item2)
+        en='Joint measures in response'
+        zh='共同应对措施'
+        ru='Совместные меры реагирования' ;;
+    s9.consent)
+        en='The proposal reaches RU, KZ and SCO. RU consents:'
+        zh='提议送达 RU、KZ 和 SCO。RU 表示同意：'
+        ru='Предложение доходит до RU, KZ и SCO. RU соглашается:' ;;
+    s9.note1)
+        en='We agree'
+        zh='同意'
+        ru='Согласны' ;;
+    s9.object)
+        en='KZ objects; an objection must give its reason:'
+        zh='KZ 表示反对；反对必须说明理由：'
+        ru='KZ возражает; возражение должно содержать причину:' ;;
+    s9.reason)
+        en='These dates clash with a national exercise; two weeks later would suit us'
+        zh='该会期与我国的一次演习冲突，推迟两周较为合适'
+        ru='Сроки совпадают с национальными учениями; нам подошли бы сроки на две недели позже'
+        ;;
+    s9.objected)
+        en='At CN the consultation now shows the objection and its reason:'
+        zh='CN 上该磋商现在显示了反对意见及其理由：'
+        ru='На CN у консультаций теперь видны возражение и его причина:' ;;
+    s9.revise)
+        en='CN moves the dates as KZ asked. A revision is the next round: every party decides again, and round 1'"'"'s decisions stay in the history:'
+        zh='CN 按 KZ 的要求修改会期。修改即进入下一轮：各方重新表态，第 1 轮的表态保留在历史中：'
+        ru='CN переносит сроки, как просил KZ. Изменение условий — это следующий тур: все Стороны решают заново, решения первого тура остаются в истории:' ;;
+    s9.again)
+        en='RU consents to round 2:'
+        zh='RU 同意第 2 轮的条件：'
+        ru='RU соглашается на условия второго тура:' ;;
+    s9.twice)
+        en='RU consenting a second time is refused (409): one decision per party and round.'
+        zh='RU 再次表示同意被拒绝（409）：每方每轮只能表态一次。'
+        ru='Повторное согласие RU отклоняется (409): одно решение от Стороны за тур.' ;;
+    s9.sco)
+        en='SCO received the proposal, but a consent from the Secretariat is refused (403): it is consulted, yet it is not a party (Art. 11), so its consent is not asked for.'
+        zh='SCO 收到了提议，但秘书处的同意被拒绝（403）：秘书处参与协商，但不是缔约方（第十一条），无须其同意。'
+        ru='SCO получил предложение, но согласие Секретариата отклоняется (403): с ним консультации согласуют, но он не Сторона (ст. 11), и его согласия не требуется.' ;;
+    s9.kz)
+        en='KZ consents to the new dates:'
+        zh='KZ 同意新的会期：'
+        ru='KZ соглашается на новые сроки:' ;;
+    s9.note2)
+        en='The new dates suit us'
+        zh='新的会期合适'
+        ru='Новые сроки нас устраивают' ;;
+    s9.decided)
+        en='At CN the consultation is decided: RU and KZ consented in round 2.'
+        zh='CN 上该磋商已商定：RU 和 KZ 均同意第 2 轮的条件。'
+        ru='На CN консультации согласованы: RU и KZ согласились на условия второго тура.' ;;
+    s9.minutes)
+        en='After the meeting CN records the minutes: a signed new version with the hashes of the consents that decided it. RU receives them:'
+        zh='会后 CN 记录纪要：这是一个签名的新版本，带有据以商定的各项同意的哈希值。RU 收到了纪要：'
+        ru='После встречи CN вносит протокол — новую подписанную версию с хешами согласий, на которых основано решение. RU получает его:' ;;
+    s9.text)
+        en='The parties exchanged what they know of the campaign and agreed joint measures.'
+        zh='各方交流了该活动的情况，并商定了共同应对措施。'
+        ru='Стороны обменялись сведениями о кампании и согласовали совместные меры реагирования.' ;;
+    s9.ok)
+        en='extraordinary consultation: proposed, objected with a reason, revised, decided and minuted; a second consent and the Secretariat'"'"'s refused'
+        zh='非例行磋商：提议、附理由反对、修改、商定并记录纪要；重复同意和秘书处的同意均被拒绝'
+        ru='внеочередные консультации: предложены, получили возражение с причиной, изменены, согласованы, протокол внесён; повторное согласие и согласие Секретариата отклонены' ;;
+
     end)
-        en='All 7 steps passed. Stopping the nodes.'
-        zh='全部 7 步通过。正在停止各节点。'
-        ru='Все 7 шагов пройдены. Останавливаем узлы.' ;;
+        en='All 9 steps passed. Stopping the nodes.'
+        zh='全部 9 步通过。正在停止各节点。'
+        ru='Все 9 шагов пройдены. Останавливаем узлы.' ;;
     failed)
         en='✗ FAILED in step %s: %s'
         zh='✗ 第 %s 步失败：%s'
@@ -390,6 +568,46 @@ msg() {
         en='%s raised a witness alarm'
         zh='%s 发出了见证警报'
         ru='%s поднял тревогу наблюдения' ;;
+    f.pocs)
+        en='CN does not know the 3 points of contact of RU and KZ after %s s'
+        zh='CN 未能得知 RU 和 KZ 的 3 个联络点（已等待 %s 秒）'
+        ru='CN не узнал о 3 контактных пунктах RU и KZ за %s с' ;;
+    f.ping)
+        en='%s has not received ping %s after %s s'
+        zh='%s 未收到测试 %s（已等待 %s 秒）'
+        ru='%s не получил проверку %s за %s с' ;;
+    f.link)
+        en='KZ shows no one-time link for %s'
+        zh='KZ 没有为 %s 列出一次性链接'
+        ru='KZ не показывает одноразовую ссылку для %s' ;;
+    f.http)
+        en='%s got HTTP %s instead of %s'
+        zh='%s 得到 HTTP %s，而不是 %s'
+        ru='%s: получен HTTP %s вместо %s' ;;
+    f.answers)
+        en='CN does not have both answers to ping %s after %s s'
+        zh='CN 未收到测试 %s 的两个应答（已等待 %s 秒）'
+        ru='CN не получил оба ответа на проверку %s за %s с' ;;
+    f.results)
+        en='CN'"'"'s results for ping %s are not as expected: %s'
+        zh='CN 上测试 %s 的结果与预期不符：%s'
+        ru='итоги проверки %s на CN не такие, как ожидалось: %s' ;;
+    f.closed)
+        en='ping %s is not closed at CN %s s after its deadline'
+        zh='截止时间过后 CN 上的测试 %s 仍未截止（已等待 %s 秒）'
+        ru='проверка %s на CN не закрылась через %s с после срока' ;;
+    f.flag)
+        en='CN'"'"'s directory does not flag exactly the silent contact %s'
+        zh='CN 的名录没有恰好标出未应答的联络点 %s'
+        ru='справочник CN отмечает не только и не именно молчащий контактный пункт %s' ;;
+    f.refused)
+        en='isx %s should have been refused and was not'
+        zh='命令 isx %s 本应被拒绝，却没有被拒绝'
+        ru='команда isx %s должна была получить отказ, но не получила' ;;
+    f.consult)
+        en='%s does not show consultation %s as %s after %s s'
+        zh='%s 上的磋商 %s 未能变为“%s”（已等待 %s 秒）'
+        ru='%s не показывает консультации %s в состоянии %s за %s с' ;;
     f.exit)
         en='a command stopped the demo with exit status %s'
         zh='某条命令以退出状态 %s 中止了演示'
@@ -584,6 +802,50 @@ except ValueError:
 r = eval(sys.argv[1])
 print(json.dumps(r, ensure_ascii=False) if isinstance(r, (dict, list)) else r)
 ' "$1"
+}
+
+# http NAME METHOD URL [PARTY [DATA]]: prints the curl command (with PARTY's token, as
+# $ISX_TOKEN, when PARTY is given), runs it and prints the status line and the JSON answer,
+# with language maps cut to the demo's language and signatures left out; the status in $CODE,
+# the answer in $DEMO/NAME.json.
+http() {
+    _name=$1 _method=$2 _url=$3 _auth=${4:-} _data=${5:-}
+    _shown="curl -i -X $_method $_url"
+    set -- -sS -o "$DEMO/$_name.json" -D "$DEMO/$_name.head" -w '%{http_code}' -X "$_method" \
+        -H "Accept-Language: $L" "$_url"
+    if [ -n "$_auth" ]; then
+        set -- "$@" -H "Authorization: Bearer $(cat "$DEMO/$_auth/admin.token")"
+        _shown="[$_auth] \$ $_shown -H \"Authorization: Bearer \$ISX_TOKEN\""
+    else
+        _shown="\$ $_shown"
+    fi
+    if [ -n "$_data" ]; then
+        set -- "$@" -H 'Content-Type: application/json' -d "$_data"
+        _shown="$_shown -H 'Content-Type: application/json' -d '$_data'"
+    fi
+    printf '\n  %s\n' "$_shown"
+    CODE=$(curl "$@") || CODE=000
+    {
+        sed -n '1p' "$DEMO/$_name.head" | tr -d '\r'
+        python3 -c '
+import json, sys
+raw = open(sys.argv[1], encoding="utf-8").read()
+lang = sys.argv[2]
+try:
+    doc = json.loads(raw)
+except ValueError:
+    print(raw)
+    sys.exit(0)
+def cut(v):
+    if isinstance(v, dict):
+        if v and set(v) <= {"zh", "ru", "en"}:
+            return v.get(lang, next(iter(v.values())))
+        return {k: cut(x) for k, x in v.items() if k not in ("sig", "isx")}
+    if isinstance(v, list):
+        return [cut(x) for x in v]
+    return v
+print(json.dumps(cut(doc), ensure_ascii=False, indent=2))' "$DEMO/$_name.json" "$L"
+    } | indent
 }
 
 # wait_until SECONDS COMMAND...: succeeds as soon as COMMAND does, fails after SECONDS.
@@ -1008,5 +1270,217 @@ for n in $NODES; do
     ! grep -q 'ALARM' "$DEMO/$n.log" || fail "$(msg f.alarm "$n")"
 done
 ok s7.ok
+
+# --- 8 ---------------------------------------------------------------------------------------
+step 8
+say s8.intro
+printf '\n'
+say s8.pocs
+IVAN=$(msg poc.ivan)
+ANNA=$(msg poc.anna)
+AIGUL=$(msg poc.aigul)
+must RU poc add --kind technical --person "$L:$IVAN" --organisation "$L:$(msg poc.ivan.org)" \
+    --email duty@cert.ru.example --language ru,en --tz Europe/Moscow --always
+must RU poc add --kind diplomatic --person "$L:$ANNA" --organisation "$L:$(msg poc.anna.org)" \
+    --email poc@mfa.ru.example --language ru,en
+must KZ poc add --kind diplomatic --person "$L:$AIGUL" --organisation "$L:$(msg poc.aigul.org)" \
+    --email poc@mfa.kz.example --language kk,ru
+# poc_id PARTY KIND: the id of PARTY's contact of KIND, as PARTY's node lists it.
+poc_id() {
+    qrun "$1" --json poc list --party "$1" --kind "$2"
+    printf '%s' "$OUT" | j 'd["items"][0]["id"] if len(d["items"]) == 1 else ""' || :
+}
+P_IVAN=$(poc_id RU technical)
+P_ANNA=$(poc_id RU diplomatic)
+P_AIGUL=$(poc_id KZ diplomatic)
+for _p in "$P_IVAN" "$P_ANNA" "$P_AIGUL"; do
+    [ -n "$_p" ] || fail "$(msg f.cmd "--json poc list --party … --kind …")"
+done
+pocs_at_cn() {
+    qrun CN --json poc list
+    [ "$RC" -eq 0 ] && [ "$(printf '%s' "$OUT" | j "sorted(p['id'] for p in d['items']) == sorted(['$P_IVAN', '$P_ANNA', '$P_AIGUL'])")" = True ]
+}
+wait_until "$TIMEOUT" pocs_at_cn || fail "$(msg f.pocs "$TIMEOUT")"
+printf '\n'
+say s8.cn
+must CN poc list
+
+# The deadline: a whole second, PING_WINDOW seconds from now, as a UTC time.
+PING_WINDOW=40
+DEADLINE_AT=$(($(date +%s) + PING_WINDOW))
+DEADLINE=$(python3 -c 'import datetime, sys
+print(datetime.datetime.fromtimestamp(int(sys.argv[1]), datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))' "$DEADLINE_AT")
+printf '\n'
+say s8.start "$PING_WINDOW"
+must CN ping start --party RU --party KZ --deadline "$DEADLINE"
+qrun CN --json ping status
+PING=$(printf '%s' "$OUT" | j 'd["items"][0]["id"]')
+has_ping() {
+    qrun "$1" --json ping status "$PING"
+    [ "$RC" -eq 0 ]
+}
+wait_until "$TIMEOUT" has_ping RU || fail "$(msg f.ping RU "$PING" "$TIMEOUT")"
+wait_until "$TIMEOUT" has_ping KZ || fail "$(msg f.ping KZ "$PING" "$TIMEOUT")"
+# People take a moment to answer, which gives the figures below times to show.
+sleep 2
+printf '\n'
+say s8.ru "$IVAN"
+must RU ping ack "$PING" --poc "$P_IVAN"
+printf '\n'
+say s8.kz
+must KZ ping status "$PING"
+qrun KZ --json ping status "$PING"
+LINK=$(printf '%s' "$OUT" | j "next((l['path'] for l in d['links'] if l['poc'] == '$P_AIGUL'), '')")
+[ -n "$LINK" ] || fail "$(msg f.link "$P_AIGUL")"
+printf '\n'
+say s8.open "$AIGUL"
+http link GET "$(url KZ)$LINK"
+[ "$CODE" = 200 ] || fail "$(msg f.http "GET $LINK" "$CODE" 200)"
+[ "$(j "d['poc'] == '$P_AIGUL' and d['state'] == 'open' and d['answered'] is False" <"$DEMO/link.json")" = True ] ||
+    fail "$(msg f.http "GET $LINK" "$CODE" 200)"
+sleep 2
+printf '\n'
+say s8.click
+http link-ack POST "$(url KZ)$LINK"
+[ "$CODE" = 201 ] || fail "$(msg f.http "POST $LINK" "$CODE" 201)"
+printf '\n'
+say s8.twice
+http link-again POST "$(url KZ)$LINK"
+[ "$CODE" = 409 ] || fail "$(msg f.http "POST $LINK" "$CODE" 409)"
+[ "$(j 'd["status"] == 409' <"$DEMO/link-again.json")" = True ] ||
+    fail "$(msg f.http "POST $LINK" "$CODE" 409)"
+
+answers_at_cn() {
+    qrun CN --json ping status "$PING"
+    [ "$RC" -eq 0 ] && [ "$(printf '%s' "$OUT" | j 'd["results"]["answered"]')" = 2 ]
+}
+wait_until "$TIMEOUT" answers_at_cn || fail "$(msg f.answers "$PING" "$TIMEOUT")"
+printf '\n'
+say s8.results
+must CN ping status "$PING"
+qrun CN --json ping status "$PING"
+why=$(printf '%s' "$OUT" | python3 -c '
+import json, sys
+ivan, anna, aigul = sys.argv[1:]
+r = json.load(sys.stdin)["results"]
+bad = []
+def tally(name, t, total, answered):
+    if (t or {}).get("total") != total or t.get("answered") != answered:
+        bad.append("%s %s/%s, not %s/%s" % (name, (t or {}).get("answered"), (t or {}).get("total"), answered, total))
+tally("all", r, 3, 2)
+tally("diplomatic", r["by_kind"].get("diplomatic"), 2, 1)
+tally("technical", r["by_kind"].get("technical"), 1, 1)
+tally("RU", r["by_party"].get("RU"), 2, 1)
+tally("KZ", r["by_party"].get("KZ"), 1, 1)
+if not isinstance(r.get("median_ms"), int):
+    bad.append("no median")
+how = {c["poc"]: c.get("how") if c.get("answered") else None for c in r["contacts"]}
+if how != {ivan: "cli", aigul: "link", anna: None}:
+    bad.append("answers %s" % how)
+print("; ".join(bad))' "$P_IVAN" "$P_ANNA" "$P_AIGUL")
+[ -z "$why" ] || fail "$(msg f.results "$PING" "$why")"
+
+left=$((DEADLINE_AT - $(date +%s)))
+[ "$left" -gt 0 ] || left=0
+printf '\n'
+say s8.wait "$ANNA" "$left"
+sleep $((left + 1))
+ping_closed() {
+    qrun CN --json ping status "$PING"
+    [ "$RC" -eq 0 ] && [ "$(printf '%s' "$OUT" | j 'd["results"]["state"]')" = closed ]
+}
+wait_until "$TIMEOUT" ping_closed || fail "$(msg f.closed "$PING" "$TIMEOUT")"
+printf '\n'
+say s8.late "$ANNA"
+show RU ping ack "$PING" --poc "$P_ANNA"
+[ "$RC" -ne 0 ] || fail "$(msg f.refused "ping ack $PING --poc $P_ANNA")"
+case $OUT in
+*"${DEADLINE%Z}.000Z"*) ;;
+*) fail "$(msg f.refused "ping ack $PING --poc $P_ANNA")" ;;
+esac
+printf '\n'
+say s8.flag
+must CN poc list
+qrun CN --json poc list
+[ "$(printf '%s' "$OUT" | j "all((p.get('last_ping') or {}).get('answered') is (p['id'] != '$P_ANNA') for p in d['items'])")" = True ] ||
+    fail "$(msg f.flag "$P_ANNA")"
+ok s8.ok
+
+# --- 9 ---------------------------------------------------------------------------------------
+step 9
+say s9.intro
+printf '\n'
+say s9.propose
+# Four and six weeks from today (UTC), two days each: the first day may not be in the past.
+read -r C_FROM C_UNTIL C_FROM2 C_UNTIL2 <<EOF
+$(python3 -c 'import datetime as t
+d = t.datetime.now(t.timezone.utc).date()
+print(*(d + t.timedelta(days=n) for n in (28, 29, 42, 43)))')
+EOF
+must CN consult propose --kind extraordinary --date "$C_FROM" --until "$C_UNTIL" --venue CN \
+    --name "$L:$(msg s9.place)" --agenda "$L:$(msg s9.item1 "$R1")" --agenda "$L:$(msg s9.item2)" \
+    --to RU,KZ,SCO
+qrun CN --json consult list
+CID=$(printf '%s' "$OUT" | j "next((c['id'] for c in d['items'] if c['proposer'] == 'CN' and c['kind'] == 'extraordinary'), '')")
+[ -n "$CID" ] || fail "$(msg f.cmd "consult list")"
+# consult_is PARTY STATE ROUND: PARTY shows the consultation in STATE at ROUND.
+consult_is() {
+    qrun "$1" --json consult show "$CID"
+    [ "$RC" -eq 0 ] && [ "$(printf '%s' "$OUT" | j "d['state'] == '$2' and d['round'] == $3")" = True ]
+}
+for n in RU KZ SCO; do
+    wait_until "$TIMEOUT" consult_is "$n" proposed 1 ||
+        fail "$(msg f.consult "$n" "$CID" proposed "$TIMEOUT")"
+done
+qrun CN --json consult show "$CID"
+[ "$(printf '%s' "$OUT" | j "d['agenda'][0].get('refs') == ['$R1']")" = True ] ||
+    fail "$(msg f.cmd "consult show $CID (refs)")"
+printf '\n'
+say s9.consent
+must RU consult consent "$CID" --note "$L:$(msg s9.note1)"
+printf '\n'
+say s9.object
+must KZ consult object "$CID" "$L:$(msg s9.reason)"
+wait_until "$TIMEOUT" consult_is CN objected 1 || fail "$(msg f.consult CN "$CID" objected "$TIMEOUT")"
+printf '\n'
+say s9.objected
+must CN consult show "$CID"
+printf '\n'
+say s9.revise
+must CN consult revise "$CID" --date "$C_FROM2" --until "$C_UNTIL2"
+for n in RU KZ SCO; do
+    wait_until "$TIMEOUT" consult_is "$n" proposed 2 ||
+        fail "$(msg f.consult "$n" "$CID" proposed "$TIMEOUT")"
+done
+printf '\n'
+say s9.again
+must RU consult consent "$CID"
+printf '\n'
+say s9.twice
+show RU consult consent "$CID"
+[ "$RC" -ne 0 ] || fail "$(msg f.refused "consult consent $CID")"
+printf '\n'
+say s9.sco
+http sco-consent POST "$(url SCO)/api/v1/consultations/$CID/consents" SCO '{"decision":"consent"}'
+[ "$CODE" = 403 ] || fail "$(msg f.http "SCO: POST /api/v1/consultations/$CID/consents" "$CODE" 403)"
+printf '\n'
+say s9.kz
+must KZ consult consent "$CID" --note "$L:$(msg s9.note2)"
+wait_until "$TIMEOUT" consult_is CN decided 2 || fail "$(msg f.consult CN "$CID" decided "$TIMEOUT")"
+qrun CN --json consult show "$CID"
+[ "$(printf '%s' "$OUT" | j 'sorted(d["consented"]) == ["KZ", "RU"] and d["missing"] == []')" = True ] ||
+    fail "$(msg f.consult CN "$CID" decided "$TIMEOUT")"
+printf '\n'
+say s9.decided
+must CN consult show "$CID"
+printf '\n'
+say s9.minutes
+must CN consult minutes "$CID" "$L:$(msg s9.text)"
+wait_until "$TIMEOUT" consult_is RU held 2 || fail "$(msg f.consult RU "$CID" held "$TIMEOUT")"
+must RU consult show "$CID"
+qrun RU --json consult show "$CID"
+[ "$(printf '%s' "$OUT" | j "len(d['minutes']['consents']) == 2")" = True ] ||
+    fail "$(msg f.consult RU "$CID" held "$TIMEOUT")"
+ok s9.ok
 
 printf '\n%s\n' "$(msg end)"
