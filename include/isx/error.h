@@ -19,7 +19,7 @@
     X(TYPE, 422, "wrong type")                                                                     \
     X(NOTFOUND, 404, "not found")                                                                  \
     X(EXISTS, 409, "already exists")                                                               \
-    X(CONFLICT, 409, "conflicts with the current version")                                         \
+    X(CONFLICT, 409, "conflicts with the current state")                                         \
     X(RETIRED, 409, "retired")                                                                     \
     X(SIG, 422, "signature does not verify")                                                       \
     X(KEY, 422, "unknown signing key")                                                             \

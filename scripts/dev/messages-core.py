@@ -14,7 +14,7 @@ M = {
  "error.TYPE": ("字段类型错误", "Неверный тип поля", "Wrong type"),
  "error.NOTFOUND": ("未找到", "Не найдено", "Not found"),
  "error.EXISTS": ("已存在", "Уже существует", "Already exists"),
- "error.CONFLICT": ("与当前版本冲突", "Конфликт с текущей версией", "Conflicts with the current version"),
+ "error.CONFLICT": ("与当前状态冲突", "Противоречит текущему состоянию", "Conflicts with the current state"),
  "error.RETIRED": ("已停用", "Выведено из действия", "Retired"),
  "error.SIG": ("签名验证失败", "Подпись не прошла проверку", "Signature does not verify"),
  "error.KEY": ("未知签名密钥", "Неизвестный ключ подписи", "Unknown signing key"),
