@@ -6,6 +6,8 @@
  * relay and cannot read it; nothing above TLP:GREEN in clear; no state secret (refused when
  * the envelope is parsed). A refusal changes nothing.
  */
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -78,9 +80,13 @@ release_for_us(struct isx_node *n, const struct isx_object *o, json_t **release_
     return rc;
 }
 
-int
-isx_fed_accept(struct isx_node *n, struct isx_object *o, const struct isx_change *change,
-               struct isx_diag *d)
+/*
+ * Everything isx_fed_accept checks before it stores: 0 when `o` may be stored, ISX_EEXISTS
+ * when it is already, or the refusal with `d` naming the reason. A sealed object for this
+ * party is opened on the way (o->opened).
+ */
+static int
+check(struct isx_node *n, struct isx_object *o, struct isx_diag *d)
 {
     json_t *release = NULL, *opened = NULL;
     enum isx_tlp tlp = ISX_TLP_CLEAR;
@@ -128,13 +134,218 @@ isx_fed_accept(struct isx_node *n, struct isx_object *o, const struct isx_change
         o->opened = opened;
         opened = NULL;
     }
-    rc = isx_store_put(n->store, o, change, NULL, 0);
-    if (rc == 0)
-        isx_fed_kick(n->fed);
-    else if (rc != ISX_EEXISTS)
-        isx_diag_set(d, rc, "id", rc == ISX_ECONFLICT ? "object.conflict" : NULL, o->id);
+    rc = 0;
 done:
     json_decref(release);
     json_decref(opened);
     return rc;
+}
+
+/* Names a storage failure of `o` in `d`, as a refusal the sender can log. */
+static void
+store_failed(struct isx_object *o, int rc, struct isx_diag *d)
+{
+    isx_diag_set(d, rc, "id", rc == ISX_ECONFLICT ? "object.conflict" : NULL, o->id);
+}
+
+int
+isx_fed_accept(struct isx_node *n, struct isx_object *o, const struct isx_change *change,
+               struct isx_diag *d)
+{
+    int rc;
+
+    if ((rc = check(n, o, d)) != 0)
+        return rc;
+    rc = isx_store_put(n->store, o, change, NULL, 0);
+    if (rc == 0)
+        isx_fed_kick(n->fed);
+    else if (rc != ISX_EEXISTS)
+        store_failed(o, rc, d);
+    return rc;
+}
+
+/*
+ * Reports being accepted right now, by hash: a peer's push and our pull of the same peer
+ * deliver the same objects at about the same time, and without this both would parse, verify
+ * and check each of them in full before the store kept one copy. A claim lasts from the
+ * start of a report's checks until its transaction has committed or it was refused; the
+ * other delivery waits for it and then finds the report stored (or, if it was refused,
+ * checks it itself, so its own answer is still true). A thread waits only while it holds no
+ * claim, so two deliveries cannot wait for each other. When the table is full a report is
+ * simply not claimed: both deliveries check it, as before.
+ */
+#define CLAIMS 1024
+
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t done;
+    struct claim {
+        const struct isx_node *n;
+        uint8_t hash[32];
+    } slot[CLAIMS];
+} claims = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, {{NULL, {0}}}};
+
+/* 1 when this thread now holds the claim, 0 when another delivery does, -1 when it is full. */
+static int
+claim(const struct isx_node *n, const uint8_t hash[32])
+{
+    struct claim *free_slot = NULL;
+    int rc;
+
+    pthread_mutex_lock(&claims.lock);
+    for (size_t i = 0; i < CLAIMS; i++) {
+        struct claim *c = &claims.slot[i];
+        if (c->n == n && memcmp(c->hash, hash, 32) == 0) {
+            pthread_mutex_unlock(&claims.lock);
+            return 0;
+        }
+        if (c->n == NULL && free_slot == NULL)
+            free_slot = c;
+    }
+    rc = -1;
+    if (free_slot != NULL) {
+        free_slot->n = n;
+        memcpy(free_slot->hash, hash, 32);
+        rc = 1;
+    }
+    pthread_mutex_unlock(&claims.lock);
+    return rc;
+}
+
+static void
+unclaim(const struct isx_node *n, const uint8_t hash[32])
+{
+    pthread_mutex_lock(&claims.lock);
+    for (size_t i = 0; i < CLAIMS; i++) {
+        struct claim *c = &claims.slot[i];
+        if (c->n == n && memcmp(c->hash, hash, 32) == 0) {
+            c->n = NULL;
+            break;
+        }
+    }
+    pthread_cond_broadcast(&claims.done);
+    pthread_mutex_unlock(&claims.lock);
+}
+
+/* Waits until no delivery holds a claim on this hash. */
+static void
+wait_unclaimed(const struct isx_node *n, const uint8_t hash[32])
+{
+    pthread_mutex_lock(&claims.lock);
+    for (;;) {
+        size_t i;
+        for (i = 0; i < CLAIMS; i++) {
+            const struct claim *c = &claims.slot[i];
+            if (c->n == n && memcmp(c->hash, hash, 32) == 0)
+                break;
+        }
+        if (i == CLAIMS)
+            break;
+        pthread_cond_wait(&claims.done, &claims.lock);
+    }
+    pthread_mutex_unlock(&claims.lock);
+}
+
+/* Reports checked and waiting to be stored together; `claimed` marks those this thread holds. */
+struct group {
+    struct isx_object *objs[ISX_FED_BATCH_OBJECTS];
+    size_t index[ISX_FED_BATCH_OBJECTS];
+    int claimed[ISX_FED_BATCH_OBJECTS];
+    int rcs[ISX_FED_BATCH_OBJECTS];
+    size_t count;
+    unsigned char later[ISX_FED_BATCH_OBJECTS]; /* by delivery index: the other delivery has it */
+};
+
+/* Stores the group in one transaction, answers for each report and drops the claims. */
+static void
+flush(struct isx_node *n, struct group *g, const struct isx_change *change, int *rcs,
+      struct isx_diag *d)
+{
+    int stored = 0, rc;
+
+    if (g->count == 0)
+        return;
+    rc = isx_store_put_many(n->store, g->objs, g->count, change, g->rcs);
+    for (size_t k = 0; k < g->count; k++) {
+        size_t i = g->index[k];
+        rcs[i] = rc != 0 ? rc : g->rcs[k];
+        if (rcs[i] == 0)
+            stored = 1;
+        else if (rcs[i] != ISX_EEXISTS)
+            store_failed(g->objs[k], rcs[i], &d[i]);
+        if (g->claimed[k])
+            unclaim(n, g->objs[k]->hash);
+    }
+    g->count = 0;
+    if (stored)
+        isx_fed_kick(n->fed);
+}
+
+size_t
+isx__fed_accept_many(struct isx_node *n, struct isx_object **objs, size_t count,
+                     const struct isx_change *change, int stop_at_key, int *rcs, struct isx_diag *d)
+{
+    struct group *g = calloc(1, sizeof(*g));
+    size_t waiting = 0, end = count, i;
+    uint64_t index;
+    int mine;
+
+    if (count > ISX_FED_BATCH_OBJECTS || g == NULL) {
+        /* Not expected (deliveries are bounded); one by one is always correct. */
+        for (i = 0; i < count; i++) {
+            if (objs[i] != NULL)
+                rcs[i] = isx_fed_accept(n, objs[i], change, &d[i]);
+            if (stop_at_key && objs[i] != NULL && rcs[i] == ISX_EKEY)
+                break;
+        }
+        free(g);
+        return i < count ? i + 1 : count;
+    }
+    for (i = 0; i < end; i++) {
+        struct isx_object *o = objs[i];
+        if (o == NULL)
+            continue;
+        /* Only reports are grouped: nothing a report does changes the checks of the objects
+         * after it, while a directory entry (keys) or a release (who may receive) does, so
+         * those are stored alone, after everything before them. */
+        if (strcmp(o->type, "report") != 0) {
+            flush(n, g, change, rcs, d);
+            rcs[i] = isx_fed_accept(n, o, change, &d[i]);
+            if (stop_at_key && rcs[i] == ISX_EKEY)
+                end = i + 1;
+            continue;
+        }
+        if (isx_store_log_index_of_hash(n->store, o->hash, &index) == 0) {
+            rcs[i] = ISX_EEXISTS;
+            continue;
+        }
+        if ((mine = claim(n, o->hash)) == 0) {
+            g->later[i] = 1; /* answered below */
+            waiting++;
+            continue;
+        }
+        if ((rcs[i] = check(n, o, &d[i])) != 0) {
+            if (mine == 1)
+                unclaim(n, o->hash);
+            if (stop_at_key && rcs[i] == ISX_EKEY)
+                end = i + 1;
+            continue;
+        }
+        g->objs[g->count] = o;
+        g->index[g->count] = i;
+        g->claimed[g->count] = mine == 1;
+        g->count++;
+    }
+    flush(n, g, change, rcs, d);
+    /* What the other delivery had: by now usually stored, so a duplicate; if it was refused
+     * there, it gets its own full check here. */
+    for (i = 0; waiting > 0 && i < end; i++) {
+        if (!g->later[i])
+            continue;
+        wait_unclaimed(n, objs[i]->hash);
+        rcs[i] = isx_fed_accept(n, objs[i], change, &d[i]);
+        waiting--;
+    }
+    free(g);
+    return end;
 }

@@ -108,16 +108,19 @@ read_results(const struct isx_peer *peer, json_t *objects, const struct isx_http
     return 0;
 }
 
-/* Pushes batches from the peer's push cursor until nothing is left or the round is over. */
+/*
+ * Pushes batches from the peer's push cursor until nothing is left or the round is over;
+ * *more is set when the round ended with log entries still to offer.
+ */
 static int
-push(struct isx_node *n, struct isx_peer *peer, char *err, size_t errlen)
+push(struct isx_node *n, struct isx_peer *peer, int *more, char *err, size_t errlen)
 {
     uint64_t size;
-    int rc = 0;
+    int rc = 0, round;
 
     if ((rc = isx_store_log_size(n->store, &size)) != 0)
         return rc;
-    for (int round = 0; round < ROUND_BATCHES && peer->push_cursor < size; round++) {
+    for (round = 0; round < ROUND_BATCHES && peer->push_cursor < size; round++) {
         struct isx_buf body = ISX_BUF_INIT;
         struct isx_http_response resp = {0};
         struct isx_peer_progress pr = {0};
@@ -127,7 +130,8 @@ push(struct isx_node *n, struct isx_peer *peer, char *err, size_t errlen)
         int stuck_at = -1;
 
         if ((rc = isx_buf_puts(&body, "{\"objects\":")) != 0 ||
-            (rc = isx__fed_batch(n, peer, peer->push_cursor, &body, &count, &next)) != 0 ||
+            (rc = isx__fed_batch(n, peer, peer->push_cursor, ISX_FED_PUSH_BYTES, &body, &count,
+                                 &next)) != 0 ||
             (rc = isx_buf_puts(&body, "}")) != 0) {
             isx_buf_free(&body);
             break;
@@ -164,12 +168,19 @@ push(struct isx_node *n, struct isx_peer *peer, char *err, size_t errlen)
             break;
         peer->push_cursor = next;
     }
+    /* Only a round cut short by its bound has more to do; one that stopped (an unknown key,
+     * no progress) waits for the next round like any other. */
+    if (rc == 0 && round == ROUND_BATCHES && peer->push_cursor < size)
+        *more = 1;
     return rc;
 }
 
-/* Pulls pages from the peer's log from our pull cursor on. */
+/*
+ * Pulls pages from the peer's log from our pull cursor on; *more is set when the round ended
+ * with the peer's log not yet read to its end.
+ */
 static int
-pull(struct isx_node *n, struct isx_peer *peer, char *err, size_t errlen)
+pull(struct isx_node *n, struct isx_peer *peer, int *more, char *err, size_t errlen)
 {
     char actor[16];
     int rc = 0;
@@ -181,8 +192,11 @@ pull(struct isx_node *n, struct isx_peer *peer, char *err, size_t errlen)
         struct isx_peer_progress pr = {0};
         char path[64];
         json_t *doc = NULL, *env;
+        struct isx_object **objs = NULL;
+        struct isx_diag *ds = NULL;
+        int *rcs = NULL;
         uint64_t next, size;
-        size_t i;
+        size_t i, count, handled;
 
         snprintf(path, sizeof(path), "/fed/v1/objects?after=%" PRIu64, peer->pull_cursor);
         if ((rc = isx__fed_send(n, peer, "GET", path, NULL, 0, &resp)) != 0) {
@@ -207,19 +221,33 @@ pull(struct isx_node *n, struct isx_peer *peer, char *err, size_t errlen)
         }
         next = (uint64_t)json_integer_value(json_object_get(doc, "next"));
         size = (uint64_t)json_integer_value(json_object_get(doc, "size"));
-        int stuck = 0;
+        count = json_array_size(objects);
+        if ((objs = calloc(count + 1, sizeof(*objs))) == NULL ||
+            (rcs = calloc(count + 1, sizeof(*rcs))) == NULL ||
+            (ds = calloc(count + 1, sizeof(*ds))) == NULL) {
+            free(objs);
+            free(rcs);
+            json_decref(doc);
+            rc = ISX_ENOMEM;
+            break;
+        }
         json_array_foreach(objects, i, env)
         {
-            struct isx_diag d = {0};
-            struct isx_object *o = NULL;
-            int orc = isx_object_from_json(json_incref(env), &o, &d);
-            if (orc == 0)
-                orc = isx_fed_accept(n, o, &change, &d);
+            rcs[i] = isx_object_from_json(json_incref(env), &objs[i], &ds[i]);
+        }
+        /* The whole page at once, so its reports share one transaction (accept.c); it stops
+         * after an object whose key is unknown here, as the cursor does. */
+        handled = isx__fed_accept_many(n, objs, count, &change, 1, rcs, ds);
+        int stuck = 0;
+        for (i = 0; i < handled; i++) {
+            const struct isx_object *o = objs[i];
+            int orc = rcs[i];
             if (orc == 0) {
                 pr.received++;
-            } else if (orc != ISX_EEXISTS) {
+            } else if (orc != ISX_EEXISTS && !stuck) {
                 fprintf(stderr, "isxd: fed: refused %s from %s: %s (%s)\n",
-                        o != NULL ? o->id : "an object", peer->party, isx_err_name(orc), d.field);
+                        o != NULL ? o->id : "an object", peer->party, isx_err_name(orc),
+                        ds[i].field);
                 pr.refused++;
                 if (orc == ISX_EKEY) {
                     snprintf(err, errlen, "the key of %s is not known here yet",
@@ -227,10 +255,12 @@ pull(struct isx_node *n, struct isx_peer *peer, char *err, size_t errlen)
                     stuck = 1;
                 }
             }
-            isx_object_free(o);
-            if (stuck)
-                break;
         }
+        for (i = 0; i < count; i++)
+            isx_object_free(objs[i]);
+        free(objs);
+        free(rcs);
+        free(ds);
         json_decref(doc);
         /* An unknown key keeps the cursor where it was, so the object comes again. */
         pr.pull_cursor = stuck ? 0 : next;
@@ -239,12 +269,15 @@ pull(struct isx_node *n, struct isx_peer *peer, char *err, size_t errlen)
         if (stuck || next <= peer->pull_cursor || next >= size)
             break;
         peer->pull_cursor = next;
+        if (round == ROUND_BATCHES - 1)
+            *more = 1;
     }
     return rc;
 }
 
+/* One round with `peer`; *more is set when it ended with work left (see run). */
 static void
-round_for(struct isx_fed *f, struct isx_peer *peer, int64_t now)
+round_for(struct isx_fed *f, struct isx_peer *peer, int64_t now, int *more)
 {
     struct backoff *b = backoff_of(f, peer->party);
     char err[256] = "";
@@ -252,9 +285,9 @@ round_for(struct isx_fed *f, struct isx_peer *peer, int64_t now)
 
     if (b == NULL || now < b->next_try_ms)
         return;
-    rc = push(f->n, peer, err, sizeof(err));
+    rc = push(f->n, peer, more, err, sizeof(err));
     if (rc == 0)
-        rc = pull(f->n, peer, err, sizeof(err));
+        rc = pull(f->n, peer, more, err, sizeof(err));
     if (rc == 0 && f->n->cfg.witness_interval > 0 &&
         now - b->witnessed_ms >= (int64_t)f->n->cfg.witness_interval * 1000) {
         b->witnessed_ms = now;
@@ -296,6 +329,7 @@ run(void *arg)
 
         struct isx_peer *peers = NULL;
         size_t np = 0;
+        int more = 0;
         if (isx_store_peer_list(f->n->store, &peers, &np) == 0) {
             for (size_t i = 0; i < np; i++) {
                 pthread_mutex_lock(&f->lock);
@@ -303,11 +337,15 @@ run(void *arg)
                 pthread_mutex_unlock(&f->lock);
                 if (stop)
                     break;
-                round_for(f, &peers[i], isx_time_now_ms());
+                round_for(f, &peers[i], isx_time_now_ms(), &more);
             }
         }
         free(peers);
         pthread_mutex_lock(&f->lock);
+        /* A round is bounded per peer so that peers take turns; one that ended with work
+         * left is followed by the next at once rather than after sync_interval. */
+        if (more)
+            f->kicked = 1;
     }
     pthread_mutex_unlock(&f->lock);
     return NULL;
