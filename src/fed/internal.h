@@ -92,6 +92,20 @@ size_t isx__fed_accept_many(struct isx_node *n, struct isx_object **objs, size_t
                             const struct isx_change *change, int stop_at_key, int *rcs,
                             struct isx_diag *d);
 
+/*
+ * isx__fed_accept_many in two steps, so a pull can check its next page while this one
+ * commits. The check step does everything but store the grouped reports (and answer what
+ * another delivery has); *pending (NULL when nothing is left to do) goes to the commit step,
+ * which may run on another thread and frees it. objs, rcs, d and change must live until the
+ * commit step returns. `owner` names the delivery stream: claims of the same owner are never
+ * waited for (NULL: this call alone). Returns as isx__fed_accept_many.
+ */
+struct isx__fed_pending;
+size_t isx__fed_accept_check(struct isx_node *n, struct isx_object **objs, size_t count,
+                             const struct isx_change *change, const void *owner, int stop_at_key,
+                             int *rcs, struct isx_diag *d, struct isx__fed_pending **pending);
+void isx__fed_accept_commit(struct isx__fed_pending *pending);
+
 /* 1 when `party` is a peer of this node. */
 int isx__fed_is_peer(struct isx_node *n, const char *party);
 

@@ -175,102 +175,181 @@ push(struct isx_node *n, struct isx_peer *peer, int *more, char *err, size_t err
     return rc;
 }
 
+/* One pulled page, from its fetch until its transaction committed and it was counted. */
+struct page {
+    json_t *doc;
+    struct isx_object **objs;
+    int *rcs;
+    struct isx_diag *ds;
+    size_t count, handled;
+    uint64_t next, size;
+    int stuck; /* an object refused for an unknown key: the cursor stays */
+    struct isx__fed_pending *pending;
+    pthread_t committer;
+    int committing;
+};
+
+static void
+page_free(struct page *p)
+{
+    for (size_t i = 0; p->objs != NULL && i < p->count; i++)
+        isx_object_free(p->objs[i]);
+    free(p->objs);
+    free(p->rcs);
+    free(p->ds);
+    json_decref(p->doc);
+    memset(p, 0, sizeof(*p));
+}
+
+/* Fetches the page after `after` and runs the checks of every object on it (accept.c). */
+static int
+page_fetch(struct isx_node *n, struct isx_peer *peer, uint64_t after,
+           const struct isx_change *change, const void *owner, struct page *p, char *err,
+           size_t errlen)
+{
+    struct isx_http_response resp = {0};
+    char path[64];
+    json_t *objects, *env;
+    size_t i;
+    int rc;
+
+    memset(p, 0, sizeof(*p));
+    snprintf(path, sizeof(path), "/fed/v1/objects?after=%" PRIu64, after);
+    if ((rc = isx__fed_send(n, peer, "GET", path, NULL, 0, &resp)) != 0) {
+        snprintf(err, errlen, "%s", "cannot reach the peer");
+        return rc;
+    }
+    if (resp.status != 200) {
+        describe(&resp, err, errlen);
+        isx_buf_free(&resp.body);
+        return ISX_ENET;
+    }
+    p->doc = json_loadb(resp.body.data, resp.body.len, 0, NULL);
+    isx_buf_free(&resp.body);
+    objects = json_object_get(p->doc, "objects");
+    if (!json_is_array(objects) || !json_is_integer(json_object_get(p->doc, "next")) ||
+        json_integer_value(json_object_get(p->doc, "next")) < 0) {
+        snprintf(err, errlen, "%s", "the peer's answer is malformed");
+        page_free(p);
+        return ISX_EPARSE;
+    }
+    p->next = (uint64_t)json_integer_value(json_object_get(p->doc, "next"));
+    p->size = (uint64_t)json_integer_value(json_object_get(p->doc, "size"));
+    p->count = json_array_size(objects);
+    if ((p->objs = calloc(p->count + 1, sizeof(*p->objs))) == NULL ||
+        (p->rcs = calloc(p->count + 1, sizeof(*p->rcs))) == NULL ||
+        (p->ds = calloc(p->count + 1, sizeof(*p->ds))) == NULL) {
+        page_free(p);
+        return ISX_ENOMEM;
+    }
+    json_array_foreach(objects, i, env)
+    {
+        p->rcs[i] = isx_object_from_json(json_incref(env), &p->objs[i], &p->ds[i]);
+    }
+    /* The whole page at once, so its reports share one transaction; it stops after an object
+     * whose key is unknown here, as the cursor does. */
+    p->handled =
+        isx__fed_accept_check(n, p->objs, p->count, change, owner, 1, p->rcs, p->ds, &p->pending);
+    for (i = 0; i < p->handled; i++)
+        if (p->objs[i] != NULL && p->rcs[i] == ISX_EKEY)
+            p->stuck = 1;
+    return 0;
+}
+
+static void *
+page_commit(void *arg)
+{
+    struct page *p = arg;
+
+    isx__fed_accept_commit(p->pending);
+    p->pending = NULL;
+    return NULL;
+}
+
+/*
+ * Waits for the page's transaction, counts and logs what it did, and moves the pull cursor
+ * past it unless this page or one before it (`*stuck`) stopped at an unknown key.
+ */
+static void
+page_finish(struct isx_node *n, struct isx_peer *peer, struct page *p, int *stuck, char *err,
+            size_t errlen)
+{
+    struct isx_peer_progress pr = {0};
+
+    if (p->committing)
+        pthread_join(p->committer, NULL);
+    else
+        page_commit(p);
+    for (size_t i = 0; i < p->handled; i++) {
+        const struct isx_object *o = p->objs[i];
+        int orc = p->rcs[i];
+        if (orc == 0) {
+            pr.received++;
+        } else if (orc != ISX_EEXISTS && !*stuck) {
+            fprintf(stderr, "isxd: fed: refused %s from %s: %s (%s)\n",
+                    o != NULL ? o->id : "an object", peer->party, isx_err_name(orc),
+                    p->ds[i].field);
+            pr.refused++;
+            if (orc == ISX_EKEY) {
+                snprintf(err, errlen, "the key of %s is not known here yet",
+                         o != NULL ? o->origin : "?");
+                *stuck = 1;
+            }
+        }
+    }
+    /* An unknown key keeps the cursor where it was, so the object comes again. */
+    pr.pull_cursor = *stuck ? 0 : p->next;
+    pr.error = *stuck ? err : NULL;
+    isx_store_peer_progress(n->store, peer->party, &pr);
+    if (!*stuck)
+        peer->pull_cursor = p->next;
+    page_free(p);
+}
+
 /*
  * Pulls pages from the peer's log from our pull cursor on; *more is set when the round ended
- * with the peer's log not yet read to its end.
+ * with the peer's log not yet read to its end. A page's transaction commits on a thread of its
+ * own while the next page is fetched and checked, so the store's writer, where the time goes,
+ * does not wait for the checks; a page is counted, and the cursor moved past it, only once
+ * its transaction is done, in order.
  */
 static int
 pull(struct isx_node *n, struct isx_peer *peer, int *more, char *err, size_t errlen)
 {
+    struct page pages[2];
+    struct page *prev = NULL;
+    uint64_t after = peer->pull_cursor;
     char actor[16];
-    int rc = 0;
+    int rc = 0, stop = 0, stuck = 0;
 
     snprintf(actor, sizeof(actor), "peer:%s", peer->party);
     struct isx_change change = {actor, "federate"};
-    for (int round = 0; round < ROUND_BATCHES; round++) {
-        struct isx_http_response resp = {0};
-        struct isx_peer_progress pr = {0};
-        char path[64];
-        json_t *doc = NULL, *env;
-        struct isx_object **objs = NULL;
-        struct isx_diag *ds = NULL;
-        int *rcs = NULL;
-        uint64_t next, size;
-        size_t i, count, handled;
-
-        snprintf(path, sizeof(path), "/fed/v1/objects?after=%" PRIu64, peer->pull_cursor);
-        if ((rc = isx__fed_send(n, peer, "GET", path, NULL, 0, &resp)) != 0) {
-            snprintf(err, errlen, "%s", "cannot reach the peer");
-            break;
-        }
-        if (resp.status != 200) {
-            describe(&resp, err, errlen);
-            isx_buf_free(&resp.body);
-            rc = ISX_ENET;
-            break;
-        }
-        doc = json_loadb(resp.body.data, resp.body.len, 0, NULL);
-        isx_buf_free(&resp.body);
-        json_t *objects = json_object_get(doc, "objects");
-        if (!json_is_array(objects) || !json_is_integer(json_object_get(doc, "next")) ||
-            json_integer_value(json_object_get(doc, "next")) < 0) {
-            snprintf(err, errlen, "%s", "the peer's answer is malformed");
-            json_decref(doc);
-            rc = ISX_EPARSE;
-            break;
-        }
-        next = (uint64_t)json_integer_value(json_object_get(doc, "next"));
-        size = (uint64_t)json_integer_value(json_object_get(doc, "size"));
-        count = json_array_size(objects);
-        if ((objs = calloc(count + 1, sizeof(*objs))) == NULL ||
-            (rcs = calloc(count + 1, sizeof(*rcs))) == NULL ||
-            (ds = calloc(count + 1, sizeof(*ds))) == NULL) {
-            free(objs);
-            free(rcs);
-            json_decref(doc);
-            rc = ISX_ENOMEM;
-            break;
-        }
-        json_array_foreach(objects, i, env)
-        {
-            rcs[i] = isx_object_from_json(json_incref(env), &objs[i], &ds[i]);
-        }
-        /* The whole page at once, so its reports share one transaction (accept.c); it stops
-         * after an object whose key is unknown here, as the cursor does. */
-        handled = isx__fed_accept_many(n, objs, count, &change, 1, rcs, ds);
-        int stuck = 0;
-        for (i = 0; i < handled; i++) {
-            const struct isx_object *o = objs[i];
-            int orc = rcs[i];
-            if (orc == 0) {
-                pr.received++;
-            } else if (orc != ISX_EEXISTS && !stuck) {
-                fprintf(stderr, "isxd: fed: refused %s from %s: %s (%s)\n",
-                        o != NULL ? o->id : "an object", peer->party, isx_err_name(orc),
-                        ds[i].field);
-                pr.refused++;
-                if (orc == ISX_EKEY) {
-                    snprintf(err, errlen, "the key of %s is not known here yet",
-                             o != NULL ? o->origin : "?");
-                    stuck = 1;
-                }
+    for (int round = 0;; round++) {
+        struct page *p = NULL;
+        if (!stop && round < ROUND_BATCHES) {
+            p = &pages[round % 2];
+            if ((rc = page_fetch(n, peer, after, &change, &change, p, err, errlen)) != 0) {
+                p = NULL;
+                stop = 1;
+            } else {
+                stop = p->stuck || p->next <= after || p->next >= p->size;
+                after = p->next;
+                if (!stop && round == ROUND_BATCHES - 1)
+                    *more = 1;
             }
         }
-        for (i = 0; i < count; i++)
-            isx_object_free(objs[i]);
-        free(objs);
-        free(rcs);
-        free(ds);
-        json_decref(doc);
-        /* An unknown key keeps the cursor where it was, so the object comes again. */
-        pr.pull_cursor = stuck ? 0 : next;
-        pr.error = stuck ? err : NULL;
-        isx_store_peer_progress(n->store, peer->party, &pr);
-        if (stuck || next <= peer->pull_cursor || next >= size)
+        if (prev != NULL) {
+            page_finish(n, peer, prev, &stuck, err, errlen);
+            /* A page found stuck only now (its object was another delivery's, refused there
+             * and here) still lets the page after it commit, but nothing more is fetched. */
+            if (stuck)
+                stop = 1;
+        }
+        if (p == NULL)
             break;
-        peer->pull_cursor = next;
-        if (round == ROUND_BATCHES - 1)
-            *more = 1;
+        /* Without a thread of its own the page commits when it is finished, as before. */
+        p->committing = pthread_create(&p->committer, NULL, page_commit, p) == 0;
+        prev = p;
     }
     return rc;
 }
