@@ -5,7 +5,8 @@
 # temporary directory and measures ingest, single and batch lookups and resident memory with
 # the same load generator. It prints each figure beside its ceiling and target, and writes the
 # same lines to build/bench/results.txt. Benchmarks assert nothing: a missed target is printed,
-# not failed.
+# not failed. Last, bench/fed.sh replicates the same number of indicators between two nodes
+# (issue 5) and adds its section to the same files.
 #
 # BENCH_SCALE (default 1) scales the sizes and the durations: BENCH_SCALE=0.1 is a quick run
 # with 100k indicators. BENCH_CONNS (default 4) is the keep-alive connections per client
@@ -388,4 +389,7 @@ out "  Checks: proof errors $(get log_proof_errors) (2 threads $(get log_proof2_
     "${LD:-0} of $LN leaves"
 out "  Appends here are batched 10000 to a transaction; the node appends one leaf inside each"
 out "  accepted object's own transaction, where the object write dominates the cost."
+
+# ---- 4: federation (issue 5), its own script: also runnable alone as `sh bench/fed.sh` ----
+BENCH_FED_NESTED=1 sh bench/fed.sh || say "the federation benchmark failed"
 say "results in $RESULTS, raw figures in $RAW"

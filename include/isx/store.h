@@ -40,6 +40,15 @@ struct isx_change {
  */
 int isx_store_put(struct isx_store *s, const struct isx_object *o, const struct isx_change *change,
                   const char *expect_version, int must_be_new);
+/*
+ * Stores several objects in one transaction, so one commit (one fsync) covers them all: each
+ * as isx_store_put with no expected version would, with its own outcome in rcs[i] (0,
+ * ISX_EEXISTS or its error), and an object that fails leaves no trace while the others are
+ * kept. Returns 0 when the transaction committed; otherwise a negative ISX_E* and nothing of
+ * it was stored, whatever rcs[] say.
+ */
+int isx_store_put_many(struct isx_store *s, struct isx_object *const *objs, size_t count,
+                       const struct isx_change *change, int *rcs);
 
 /* The canonical bytes of the current (or the given) version of `id`; ISX_ENOTFOUND. */
 int isx_store_get(struct isx_store *s, const char *id, const char *version, struct isx_buf *out);
@@ -195,8 +204,25 @@ int isx_store_cosig_add(struct isx_store *s, uint64_t size, const char *witness,
 /* The lines for `size`, as a new array of strings. */
 int isx_store_cosig_list(struct isx_store *s, uint64_t size, json_t **lines);
 
-/* Objects in log order from leaf `after` on (seq > after), at most `limit`; fn as for scans. */
-int isx_store_log_range(struct isx_store *s, uint64_t after, size_t limit, isx_store_object_fn fn,
+/*
+ * One leaf of the log as delivery walks it: the object's stored row, borrowed for the call.
+ * The origin and type come from the row, so a walker can pass over objects without parsing
+ * their canonical bytes.
+ */
+struct isx_store_leaf {
+    int64_t seq;
+    const uint8_t *hash; /* 32 bytes */
+    const char *type;
+    const char *origin;
+    const void *canonical;
+    size_t len;
+};
+typedef int (*isx_store_leaf_fn)(void *ctx, const struct isx_store_leaf *leaf);
+/*
+ * Objects in log order from leaf `after` on (seq > after), at most `limit`. fn returns 0 to go
+ * on, a negative ISX_E* to fail, or a positive value to stop early, which is returned as is.
+ */
+int isx_store_log_range(struct isx_store *s, uint64_t after, size_t limit, isx_store_leaf_fn fn,
                         void *ctx);
 /* The latest release naming `party` for the object with this hash; its canonical bytes. */
 int isx_store_release_find(struct isx_store *s, const uint8_t hash[32], const char *party,

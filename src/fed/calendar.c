@@ -31,7 +31,6 @@
 
 #define TYPE_LIMIT   100000
 #define SCAN_LEAVES  2000
-#define NOTIFICATION "\"type\":\"notification\""
 
 int64_t
 isx_fed_today(void)
@@ -130,31 +129,14 @@ struct scan {
     int64_t last;
 };
 
-/* 1 when `needle` occurs in the `len` bytes at `hay` (memmem is not in C11 or POSIX). */
 static int
-contains(const void *hay, size_t len, const char *needle)
-{
-    const char *p = hay;
-    size_t n = strlen(needle);
-
-    for (size_t i = 0; n <= len && i <= len - n; i++) {
-        if (p[i] == needle[0] && memcmp(p + i, needle, n) == 0)
-            return 1;
-    }
-    return 0;
-}
-
-static int
-scan_leaf(void *ctx, int64_t seq, const uint8_t stored_hash[32], const void *canonical, size_t len)
+scan_leaf(void *ctx, const struct isx_store_leaf *leaf)
 {
     struct scan *s = ctx;
 
-    (void)stored_hash;
-    /* The canonical form spells the type exactly so; a string holding these bytes would have
-     * its quotes escaped, and anything else matching only costs one refresh. */
-    if (contains(canonical, len, NOTIFICATION))
+    if (leaf->type != NULL && strcmp(leaf->type, "notification") == 0)
         s->found = 1;
-    s->last = seq;
+    s->last = leaf->seq;
     return 0;
 }
 

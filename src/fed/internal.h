@@ -14,9 +14,18 @@
 #include "isx/node.h"
 #include "isx/store.h"
 
-/* Largest batch of objects in one request, and the bytes it may carry. */
+/* Largest batch of objects in one request. */
 #define ISX_FED_BATCH_OBJECTS 500
-#define ISX_FED_BATCH_BYTES   (768u * 1024u)
+/*
+ * The bytes a batch may carry. A push is a request body, and a peer's isxd refuses bodies over
+ * its [http] max_body (1 MiB by default) with 413, so a push stays under that default with
+ * room for the {"objects":...} around it. A pull answer has no such bound; a larger one means
+ * fewer round trips and fewer, larger transactions at the receiver, which is where the time of
+ * catching up goes; 2 MiB (about 20 reports of 1000 indicators) keeps the receiver's parsed
+ * copy of it within tens of MiB.
+ */
+#define ISX_FED_PUSH_BYTES (1024u * 1024u - 4096u)
+#define ISX_FED_PULL_BYTES (2048u * 1024u)
 /* How many leaves of the log one batch may walk past (objects not for the peer included). */
 #define ISX_FED_SCAN_LEAVES 5000
 
@@ -55,18 +64,47 @@ void isx__fed_refusals(uint64_t out[ISX_FED_REFUSAL_COUNT]);
 
 /*
  * The objects this node would give `peer`, from its log position `after`: appended to `out`
- * as a JSON array of envelopes (their canonical bytes) in log order; *count of them, and
- * *next, the position to continue from. A release that lets the peer have an object comes
- * first, with that object right after it.
+ * as a JSON array of envelopes (their canonical bytes) in log order, at most about
+ * `max_bytes` of them (but at least one); *count of them, and *next, the position to continue
+ * from. A release that lets the peer have an object comes first, with that object right after
+ * it.
  */
 int isx__fed_batch(struct isx_node *n, const struct isx_peer *peer, uint64_t after,
-                   struct isx_buf *out, size_t *count, uint64_t *next);
+                   size_t max_bytes, struct isx_buf *out, size_t *count, uint64_t *next);
 
 /*
  * One witnessing step for `peer` (witness.c): fetch, verify, check consistency, cosign, or
  * raise an alarm. A failure to reach the peer is an error; an inconsistency is an alarm.
  */
 int isx__fed_witness(struct isx_node *n, const struct isx_peer *peer, char *err, size_t errlen);
+
+/*
+ * Accepts the objects of one delivery (a push or a pulled page) in their order, as
+ * isx_fed_accept would one by one: rcs[i] and d[i] get each one's outcome. objs[i] may be
+ * NULL for an object that did not parse; its rcs[i] is left as the caller set it. Consecutive
+ * reports are checked one by one but stored together in one transaction, and a report that
+ * another delivery (the peer's push beside our pull) is accepting at the same time is left to
+ * it and waited for, so the two split the work instead of doing it twice. With stop_at_key,
+ * objects after the first one refused for an unknown key are left alone, as a pull leaves
+ * them for the next round. Returns how many objects, from the first, were handled.
+ */
+size_t isx__fed_accept_many(struct isx_node *n, struct isx_object **objs, size_t count,
+                            const struct isx_change *change, int stop_at_key, int *rcs,
+                            struct isx_diag *d);
+
+/*
+ * isx__fed_accept_many in two steps, so a pull can check its next page while this one
+ * commits. The check step does everything but store the grouped reports (and answer what
+ * another delivery has); *pending (NULL when nothing is left to do) goes to the commit step,
+ * which may run on another thread and frees it. objs, rcs, d and change must live until the
+ * commit step returns. `owner` names the delivery stream: claims of the same owner are never
+ * waited for (NULL: this call alone). Returns as isx__fed_accept_many.
+ */
+struct isx__fed_pending;
+size_t isx__fed_accept_check(struct isx_node *n, struct isx_object **objs, size_t count,
+                             const struct isx_change *change, const void *owner, int stop_at_key,
+                             int *rcs, struct isx_diag *d, struct isx__fed_pending **pending);
+void isx__fed_accept_commit(struct isx__fed_pending *pending);
 
 /* 1 when `party` is a peer of this node. */
 int isx__fed_is_peer(struct isx_node *n, const char *party);

@@ -103,6 +103,7 @@ struct batch {
     struct isx_node *n;
     const struct isx_peer *peer;
     struct isx_buf *out;
+    size_t max_bytes;
     size_t count;
     uint64_t next;
     int full;
@@ -148,21 +149,27 @@ done:
 }
 
 static int
-visit(void *ctx, int64_t seq, const uint8_t stored_hash[32], const void *canonical, size_t len)
+visit(void *ctx, const struct isx_store_leaf *leaf)
 {
     struct batch *b = ctx;
     struct isx_buf release = ISX_BUF_INIT;
     struct isx_object *o = NULL;
+    const void *canonical = leaf->canonical;
+    size_t len = leaf->len;
     int rc = 0;
 
-    (void)stored_hash;
-    if (b->count >= ISX_FED_BATCH_OBJECTS || b->out->len + len > ISX_FED_BATCH_BYTES) {
+    if (b->count >= ISX_FED_BATCH_OBJECTS || b->out->len + len > b->max_bytes) {
         /* Always make progress: a batch takes at least its first object, however large. */
         if (b->count > 0) {
             b->full = 1;
             return 1;
         }
     }
+    /* Nothing goes back to its origin, whatever its type (isx_fed_may_send, needs_relay), so
+     * what the peer itself sent us is passed over without parsing it: a node that receives
+     * much from a peer would otherwise parse all of it again on every push to that peer. */
+    if (strcmp(leaf->origin, b->peer->party) == 0)
+        goto next;
     if (isx_object_parse(canonical, len, &o, NULL) != 0)
         goto next; /* the audit reports damaged objects; delivery skips them */
     if (isx_fed_may_send(b->n, o, b->peer->party, &release)) {
@@ -178,7 +185,7 @@ visit(void *ctx, int64_t seq, const uint8_t stored_hash[32], const void *canonic
     if (rc != 0)
         goto done;
 next:
-    b->next = (uint64_t)seq; /* leaf seq - 1 is done; continue from leaf seq */
+    b->next = (uint64_t)leaf->seq; /* leaf seq - 1 is done; continue from leaf seq */
 done:
     isx_object_free(o);
     isx_buf_free(&release);
@@ -186,11 +193,11 @@ done:
 }
 
 int
-isx__fed_batch(struct isx_node *n, const struct isx_peer *peer, uint64_t after, struct isx_buf *out,
-               size_t *count, uint64_t *next)
+isx__fed_batch(struct isx_node *n, const struct isx_peer *peer, uint64_t after, size_t max_bytes,
+               struct isx_buf *out, size_t *count, uint64_t *next)
 {
     struct isx_buf body = ISX_BUF_INIT;
-    struct batch b = {n, peer, &body, 0, after, 0};
+    struct batch b = {n, peer, &body, max_bytes, 0, after, 0};
     int rc;
 
     if ((rc = isx_buf_append(&body, "[", 1)) != 0)

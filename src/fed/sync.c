@@ -30,8 +30,8 @@
 /*
  * How long delivery waits at an object refused for an unknown key before it moves on. The key
  * usually follows within seconds (the depositary's directory); one that never comes must not
- * stop everything behind it for good. The object is then left to a later pull from zero or an
- * operator's import, and the skip is logged.
+ * stop everything behind it for good. The object is then left to an operator's import, and
+ * the skip is logged.
  */
 #define STUCK_GIVE_UP_MS (10 * 60 * 1000)
 
@@ -49,26 +49,27 @@ struct backoff {
     struct stuck push, pull;
 };
 
-/*
- * Called when delivery from `cursor` waits for a key: 1 while it should keep waiting, 0 once
- * it has waited long enough at that same place (the caller then moves past it).
- */
-static int
-keep_waiting(struct stuck *st, uint64_t cursor, const char *peer, const char *dir)
+/* Delivery from `cursor` waits for a key: remembers since when, unless it already waited there. */
+static void
+note_waiting(struct stuck *st, uint64_t cursor)
 {
-    int64_t now = isx_time_now_ms();
-
     if (st->since_ms == 0 || st->cursor != cursor) {
         st->cursor = cursor;
-        st->since_ms = now;
-        return 1;
+        st->since_ms = isx_time_now_ms();
     }
-    if (now - st->since_ms < STUCK_GIVE_UP_MS)
-        return 1;
+}
+
+/* 1 once delivery has waited at `cursor` long enough to move past what blocks it (logged). */
+static int
+gave_up_waiting(struct stuck *st, uint64_t cursor, const char *peer, const char *dir)
+{
+    if (st->since_ms == 0 || st->cursor != cursor ||
+        isx_time_now_ms() - st->since_ms < STUCK_GIVE_UP_MS)
+        return 0;
     fprintf(stderr, "isxd: fed: %s %s: a signing key never arrived; moving past log entry %llu\n",
             peer, dir, (unsigned long long)cursor);
     st->since_ms = 0;
-    return 0;
+    return 1;
 }
 
 struct isx_fed {
@@ -145,16 +146,20 @@ read_results(const struct isx_peer *peer, json_t *objects, const struct isx_http
     return 0;
 }
 
-/* Pushes batches from the peer's push cursor until nothing is left or the round is over. */
+/*
+ * Pushes batches from the peer's push cursor until nothing is left or the round is over;
+ * *more is set when the round ended with log entries still to offer.
+ */
 static int
-push(struct isx_node *n, struct isx_peer *peer, struct stuck *wait, char *err, size_t errlen)
+push(struct isx_node *n, struct isx_peer *peer, struct stuck *wait, int *more, char *err,
+     size_t errlen)
 {
     uint64_t size;
-    int rc = 0;
+    int rc = 0, round;
 
     if ((rc = isx_store_log_size(n->store, &size)) != 0)
         return rc;
-    for (int round = 0; round < ROUND_BATCHES && peer->push_cursor < size; round++) {
+    for (round = 0; round < ROUND_BATCHES && peer->push_cursor < size; round++) {
         struct isx_buf body = ISX_BUF_INIT;
         struct isx_http_response resp = {0};
         struct isx_peer_progress pr = {0};
@@ -164,7 +169,8 @@ push(struct isx_node *n, struct isx_peer *peer, struct stuck *wait, char *err, s
         int stuck_at = -1;
 
         if ((rc = isx_buf_puts(&body, "{\"objects\":")) != 0 ||
-            (rc = isx__fed_batch(n, peer, peer->push_cursor, &body, &count, &next)) != 0 ||
+            (rc = isx__fed_batch(n, peer, peer->push_cursor, ISX_FED_PUSH_BYTES, &body, &count,
+                                 &next)) != 0 ||
             (rc = isx_buf_puts(&body, "}")) != 0) {
             isx_buf_free(&body);
             break;
@@ -181,8 +187,10 @@ push(struct isx_node *n, struct isx_peer *peer, struct stuck *wait, char *err, s
                 objects = json_object_get(doc, "objects");
                 rc = read_results(peer, objects, &resp, &pr, &stuck_at);
                 if (rc == 0 && stuck_at >= 0 &&
-                    !keep_waiting(wait, peer->push_cursor, peer->party, "push"))
+                    gave_up_waiting(wait, peer->push_cursor, peer->party, "push"))
                     stuck_at = -1;
+                else if (rc == 0 && stuck_at >= 0)
+                    note_waiting(wait, peer->push_cursor);
                 if (rc == 0 && stuck_at >= 0) {
                     /* Resume at the object whose key the peer lacks; see the invariants. */
                     snprintf(err, errlen, "the peer does not know the key of %s yet",
@@ -204,87 +212,202 @@ push(struct isx_node *n, struct isx_peer *peer, struct stuck *wait, char *err, s
             break;
         peer->push_cursor = next;
     }
+    /* Only a round cut short by its bound has more to do; one that stopped (an unknown key,
+     * no progress) waits for the next round like any other. */
+    if (rc == 0 && round == ROUND_BATCHES && peer->push_cursor < size)
+        *more = 1;
     return rc;
 }
 
-/* Pulls pages from the peer's log from our pull cursor on. */
-static int
-pull(struct isx_node *n, struct isx_peer *peer, struct stuck *wait, char *err, size_t errlen)
+/* One pulled page, from its fetch until its transaction committed and it was counted. */
+struct page {
+    json_t *doc;
+    struct isx_object **objs;
+    int *rcs;
+    struct isx_diag *ds;
+    size_t count, handled;
+    uint64_t next, size;
+    int stuck;       /* an object refused for an unknown key: the cursor stays */
+    int stop_at_key; /* 0 once delivery gave up waiting for a key at this page */
+    struct isx__fed_pending *pending;
+    pthread_t committer;
+    int committing;
+};
+
+static void
+page_free(struct page *p)
 {
+    for (size_t i = 0; p->objs != NULL && i < p->count; i++)
+        isx_object_free(p->objs[i]);
+    free(p->objs);
+    free(p->rcs);
+    free(p->ds);
+    json_decref(p->doc);
+    memset(p, 0, sizeof(*p));
+}
+
+/* Fetches the page after `after` and runs the checks of every object on it (accept.c). */
+static int
+page_fetch(struct isx_node *n, struct isx_peer *peer, uint64_t after,
+           const struct isx_change *change, const void *owner, int stop_at_key, struct page *p,
+           char *err, size_t errlen)
+{
+    struct isx_http_response resp = {0};
+    char path[64];
+    json_t *objects, *env;
+    size_t i;
+    int rc;
+
+    memset(p, 0, sizeof(*p));
+    p->stop_at_key = stop_at_key;
+    snprintf(path, sizeof(path), "/fed/v1/objects?after=%" PRIu64, after);
+    if ((rc = isx__fed_send(n, peer, "GET", path, NULL, 0, &resp)) != 0) {
+        snprintf(err, errlen, "%s", "cannot reach the peer");
+        return rc;
+    }
+    if (resp.status != 200) {
+        describe(&resp, err, errlen);
+        isx_buf_free(&resp.body);
+        return ISX_ENET;
+    }
+    p->doc = json_loadb(resp.body.data, resp.body.len, 0, NULL);
+    isx_buf_free(&resp.body);
+    objects = json_object_get(p->doc, "objects");
+    if (!json_is_array(objects) || !json_is_integer(json_object_get(p->doc, "next")) ||
+        json_integer_value(json_object_get(p->doc, "next")) < 0) {
+        snprintf(err, errlen, "%s", "the peer's answer is malformed");
+        page_free(p);
+        return ISX_EPARSE;
+    }
+    p->next = (uint64_t)json_integer_value(json_object_get(p->doc, "next"));
+    p->size = (uint64_t)json_integer_value(json_object_get(p->doc, "size"));
+    p->count = json_array_size(objects);
+    if ((p->objs = calloc(p->count + 1, sizeof(*p->objs))) == NULL ||
+        (p->rcs = calloc(p->count + 1, sizeof(*p->rcs))) == NULL ||
+        (p->ds = calloc(p->count + 1, sizeof(*p->ds))) == NULL) {
+        page_free(p);
+        return ISX_ENOMEM;
+    }
+    json_array_foreach(objects, i, env)
+    {
+        p->rcs[i] = isx_object_from_json(json_incref(env), &p->objs[i], &p->ds[i]);
+    }
+    /* The whole page at once, so its reports share one transaction; it stops after an object
+     * whose key is unknown here, as the cursor does. */
+    p->handled = isx__fed_accept_check(n, p->objs, p->count, change, owner, stop_at_key, p->rcs,
+                                       p->ds, &p->pending);
+    for (i = 0; stop_at_key && i < p->handled; i++)
+        if (p->objs[i] != NULL && p->rcs[i] == ISX_EKEY)
+            p->stuck = 1;
+    return 0;
+}
+
+static void *
+page_commit(void *arg)
+{
+    struct page *p = arg;
+
+    isx__fed_accept_commit(p->pending);
+    p->pending = NULL;
+    return NULL;
+}
+
+/*
+ * Waits for the page's transaction, counts and logs what it did, and moves the pull cursor
+ * past it unless this page or one before it (`*stuck`) stopped at an unknown key.
+ */
+static void
+page_finish(struct isx_node *n, struct isx_peer *peer, struct page *p, struct stuck *wait,
+            int *stuck, char *err, size_t errlen)
+{
+    struct isx_peer_progress pr = {0};
+
+    if (p->committing)
+        pthread_join(p->committer, NULL);
+    else
+        page_commit(p);
+    for (size_t i = 0; i < p->handled; i++) {
+        const struct isx_object *o = p->objs[i];
+        int orc = p->rcs[i];
+        if (orc == 0) {
+            pr.received++;
+        } else if (orc != ISX_EEXISTS && !*stuck) {
+            fprintf(stderr, "isxd: fed: refused %s from %s: %s (%s)\n",
+                    o != NULL ? o->id : "an object", peer->party, isx_err_name(orc),
+                    p->ds[i].field);
+            pr.refused++;
+            if (orc == ISX_EKEY && p->stop_at_key) {
+                snprintf(err, errlen, "the key of %s is not known here yet",
+                         o != NULL ? o->origin : "?");
+                note_waiting(wait, peer->pull_cursor);
+                *stuck = 1;
+            }
+        }
+    }
+    /* An unknown key keeps the cursor where it was, so the object comes again. */
+    pr.pull_cursor = *stuck ? 0 : p->next;
+    pr.error = *stuck ? err : NULL;
+    isx_store_peer_progress(n->store, peer->party, &pr);
+    if (!*stuck)
+        peer->pull_cursor = p->next;
+    page_free(p);
+}
+
+/*
+ * Pulls pages from the peer's log from our pull cursor on; *more is set when the round ended
+ * with the peer's log not yet read to its end. A page's transaction commits on a thread of its
+ * own while the next page is fetched and checked, so the store's writer, where the time goes,
+ * does not wait for the checks; a page is counted, and the cursor moved past it, only once
+ * its transaction is done, in order.
+ */
+static int
+pull(struct isx_node *n, struct isx_peer *peer, struct stuck *wait, int *more, char *err,
+     size_t errlen)
+{
+    struct page pages[2];
+    struct page *prev = NULL;
+    uint64_t after = peer->pull_cursor;
     char actor[16];
-    int rc = 0;
+    int rc = 0, stop = 0, stuck = 0;
+    /* Waited long enough at this place for a key: take this page whole, refusals and all. */
+    int give_up = gave_up_waiting(wait, peer->pull_cursor, peer->party, "pull");
 
     snprintf(actor, sizeof(actor), "peer:%s", peer->party);
     struct isx_change change = {actor, "federate"};
-    for (int round = 0; round < ROUND_BATCHES; round++) {
-        struct isx_http_response resp = {0};
-        struct isx_peer_progress pr = {0};
-        char path[64];
-        json_t *doc = NULL, *env;
-        uint64_t next, size;
-        size_t i;
-
-        snprintf(path, sizeof(path), "/fed/v1/objects?after=%" PRIu64, peer->pull_cursor);
-        if ((rc = isx__fed_send(n, peer, "GET", path, NULL, 0, &resp)) != 0) {
-            snprintf(err, errlen, "%s", "cannot reach the peer");
-            break;
-        }
-        if (resp.status != 200) {
-            describe(&resp, err, errlen);
-            isx_buf_free(&resp.body);
-            rc = ISX_ENET;
-            break;
-        }
-        doc = json_loadb(resp.body.data, resp.body.len, 0, NULL);
-        isx_buf_free(&resp.body);
-        json_t *objects = json_object_get(doc, "objects");
-        if (!json_is_array(objects) || !json_is_integer(json_object_get(doc, "next")) ||
-            json_integer_value(json_object_get(doc, "next")) < 0) {
-            snprintf(err, errlen, "%s", "the peer's answer is malformed");
-            json_decref(doc);
-            rc = ISX_EPARSE;
-            break;
-        }
-        next = (uint64_t)json_integer_value(json_object_get(doc, "next"));
-        size = (uint64_t)json_integer_value(json_object_get(doc, "size"));
-        int stuck = 0;
-        json_array_foreach(objects, i, env)
-        {
-            struct isx_diag d = {0};
-            struct isx_object *o = NULL;
-            int orc = isx_object_from_json(json_incref(env), &o, &d);
-            if (orc == 0)
-                orc = isx_fed_accept(n, o, &change, &d);
-            if (orc == 0) {
-                pr.received++;
-            } else if (orc != ISX_EEXISTS) {
-                fprintf(stderr, "isxd: fed: refused %s from %s: %s (%s)\n",
-                        o != NULL ? o->id : "an object", peer->party, isx_err_name(orc), d.field);
-                pr.refused++;
-                if (orc == ISX_EKEY && keep_waiting(wait, peer->pull_cursor, peer->party, "pull")) {
-                    snprintf(err, errlen, "the key of %s is not known here yet",
-                             o != NULL ? o->origin : "?");
-                    stuck = 1;
-                }
+    for (int round = 0;; round++) {
+        struct page *p = NULL;
+        if (!stop && round < ROUND_BATCHES) {
+            p = &pages[round % 2];
+            if ((rc = page_fetch(n, peer, after, &change, &change, !(give_up && round == 0), p, err,
+                                 errlen)) != 0) {
+                p = NULL;
+                stop = 1;
+            } else {
+                stop = p->stuck || p->next <= after || p->next >= p->size;
+                after = p->next;
+                if (!stop && round == ROUND_BATCHES - 1)
+                    *more = 1;
             }
-            isx_object_free(o);
-            if (stuck)
-                break;
         }
-        json_decref(doc);
-        /* An unknown key keeps the cursor where it was, so the object comes again. */
-        pr.pull_cursor = stuck ? 0 : next;
-        pr.error = stuck ? err : NULL;
-        isx_store_peer_progress(n->store, peer->party, &pr);
-        if (stuck || next <= peer->pull_cursor || next >= size)
+        if (prev != NULL) {
+            page_finish(n, peer, prev, wait, &stuck, err, errlen);
+            /* A page found stuck only now (its object was another delivery's, refused there
+             * and here) still lets the page after it commit, but nothing more is fetched. */
+            if (stuck)
+                stop = 1;
+        }
+        if (p == NULL)
             break;
-        peer->pull_cursor = next;
+        /* Without a thread of its own the page commits when it is finished, as before. */
+        p->committing = pthread_create(&p->committer, NULL, page_commit, p) == 0;
+        prev = p;
     }
     return rc;
 }
 
+/* One round with `peer`; *more is set when it ended with work left (see run). */
 static void
-round_for(struct isx_fed *f, struct isx_peer *peer, int64_t now)
+round_for(struct isx_fed *f, struct isx_peer *peer, int64_t now, int *more)
 {
     struct backoff *b = backoff_of(f, peer->party);
     char err[256] = "";
@@ -292,9 +415,9 @@ round_for(struct isx_fed *f, struct isx_peer *peer, int64_t now)
 
     if (b == NULL || now < b->next_try_ms)
         return;
-    rc = push(f->n, peer, &b->push, err, sizeof(err));
+    rc = push(f->n, peer, &b->push, more, err, sizeof(err));
     if (rc == 0)
-        rc = pull(f->n, peer, &b->pull, err, sizeof(err));
+        rc = pull(f->n, peer, &b->pull, more, err, sizeof(err));
     if (rc == 0 && f->n->cfg.witness_interval > 0 &&
         now - b->witnessed_ms >= (int64_t)f->n->cfg.witness_interval * 1000) {
         b->witnessed_ms = now;
@@ -336,6 +459,7 @@ run(void *arg)
 
         struct isx_peer *peers = NULL;
         size_t np = 0;
+        int more = 0;
         if (isx_store_peer_list(f->n->store, &peers, &np) == 0) {
             for (size_t i = 0; i < np; i++) {
                 pthread_mutex_lock(&f->lock);
@@ -343,11 +467,15 @@ run(void *arg)
                 pthread_mutex_unlock(&f->lock);
                 if (stop)
                     break;
-                round_for(f, &peers[i], isx_time_now_ms());
+                round_for(f, &peers[i], isx_time_now_ms(), &more);
             }
         }
         free(peers);
         pthread_mutex_lock(&f->lock);
+        /* A round is bounded per peer so that peers take turns; one that ended with work
+         * left is followed by the next at once rather than after sync_interval. */
+        if (more)
+            f->kicked = 1;
     }
     pthread_mutex_unlock(&f->lock);
     return NULL;

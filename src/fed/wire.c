@@ -1,9 +1,9 @@
 /*
  * The federation API a node serves to its peers, under /fed/v1/. Every handler first checks
  * the request's signature (auth.c) and answers only a known peer; what a peer may take is
- * decided in policy.c. Invariants: a push stores each object through isx_fed_accept and
- * answers per object, so one bad object never blocks the others; a pull never shows an
- * object the asking party may not have.
+ * decided in policy.c. Invariants: a push stores each object through the checks of
+ * isx_fed_accept (isx__fed_accept_many) and answers per object, so one bad object never
+ * blocks the others; a pull never shows an object the asking party may not have.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -45,8 +45,11 @@ isx__fed_push(struct isx_http_req *req)
     struct isx_peer peer;
     json_t *body = NULL, *list, *results = NULL, *env, *doc;
     struct isx_peer_progress pr = {0};
+    struct isx_object **objs = NULL;
+    struct isx_diag *ds = NULL;
+    int *rcs = NULL;
     char actor[16];
-    size_t i;
+    size_t i, count = 0;
     int rc;
 
     if ((rc = isx__fed_authenticate(req, &peer)) != 0)
@@ -58,11 +61,13 @@ isx__fed_push(struct isx_http_req *req)
         rc = isx_diag_set(&req->diag, ISX_EFIELD, "objects", "fed.batch", NULL);
         goto done;
     }
-    if (json_array_size(list) > ISX_FED_BATCH_OBJECTS) {
+    if ((count = json_array_size(list)) > ISX_FED_BATCH_OBJECTS) {
         rc = isx_diag_set(&req->diag, ISX_ETOOBIG, "objects", "fed.batch", NULL);
         goto done;
     }
-    if ((results = json_array()) == NULL) {
+    if ((results = json_array()) == NULL || (objs = calloc(count + 1, sizeof(*objs))) == NULL ||
+        (rcs = calloc(count + 1, sizeof(*rcs))) == NULL ||
+        (ds = calloc(count + 1, sizeof(*ds))) == NULL) {
         rc = ISX_ENOMEM;
         goto done;
     }
@@ -71,33 +76,35 @@ isx__fed_push(struct isx_http_req *req)
     pr.inbound = 1;
     json_array_foreach(list, i, env)
     {
-        struct isx_diag d = {0};
-        struct isx_object *o = NULL;
+        rcs[i] = isx_object_from_json(json_incref(env), &objs[i], &ds[i]);
+    }
+    /* All at once, so consecutive reports share one transaction (accept.c). */
+    isx__fed_accept_many(n, objs, count, &change, 0, rcs, ds);
+    for (i = 0; i < count; i++) {
+        struct isx_object *o = objs[i];
+        int orc = rcs[i];
         json_t *r;
-        int orc = isx_object_from_json(json_incref(env), &o, &d);
-        if (orc == 0)
-            orc = isx_fed_accept(n, o, &change, &d);
         if (orc == 0 || orc == ISX_EEXISTS) {
             r = json_pack("{s:s, s:s}", "hash", o->hash_hex, "status",
                           orc == 0 ? "stored" : "duplicate");
             pr.received += orc == 0;
         } else {
             /* The sender logs the reason; this node logs it too, as a refusal at the door. */
+            struct isx_diag *d = &ds[i];
             struct isx_buf why = ISX_BUF_INIT;
-            if (d.key[0] == '\0' || isx_msg_format(req->lang, d.key, d.arg, &why) != 0) {
+            if (d->key[0] == '\0' || isx_msg_format(req->lang, d->key, d->arg, &why) != 0) {
                 isx_buf_free(&why);
                 isx_buf_puts(&why, isx_err_title(req->lang, orc));
             }
             r = json_pack("{s:s?, s:s, s:s, s:s?, s:s?}", "hash", o != NULL ? o->hash_hex : NULL,
                           "status", "refused", "code", isx_err_name(orc), "reason", why.data,
-                          "field", d.field[0] ? d.field : NULL);
+                          "field", d->field[0] ? d->field : NULL);
             isx_buf_free(&why);
             pr.refused++;
             fprintf(stderr, "isxd: fed: refused %s from %s: %s (%s)\n",
                     o != NULL ? o->id : "an unreadable object", peer.party, isx_err_name(orc),
-                    d.field);
+                    d->field);
         }
-        isx_object_free(o);
         json_array_append_new(results, r);
     }
     isx_store_peer_progress(n->store, peer.party, &pr);
@@ -105,6 +112,11 @@ isx__fed_push(struct isx_http_req *req)
     rc = doc != NULL ? isx_http_reply_json(req, 200, doc) : ISX_ENOMEM;
     json_decref(doc);
 done:
+    for (i = 0; objs != NULL && i < count; i++)
+        isx_object_free(objs[i]);
+    free(objs);
+    free(rcs);
+    free(ds);
     json_decref(results);
     json_decref(body);
     return rc;
@@ -128,7 +140,7 @@ isx__fed_pull(struct isx_http_req *req)
     if ((rc = isx_store_log_size(n->store, &size)) != 0)
         return rc;
     if ((rc = isx_buf_puts(&out, "{\"objects\":")) != 0 ||
-        (rc = isx__fed_batch(n, &peer, after, &out, &count, &next)) != 0 ||
+        (rc = isx__fed_batch(n, &peer, after, ISX_FED_PULL_BYTES, &out, &count, &next)) != 0 ||
         (rc = isx_buf_printf(&out, ",\"next\":%" PRIu64 ",\"size\":%" PRIu64 "}", next, size)) != 0)
         goto done;
     rc = isx_http_reply_raw(req, 200, "application/json", out.data, out.len);

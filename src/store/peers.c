@@ -378,7 +378,7 @@ done:
 }
 
 int
-isx_store_log_range(struct isx_store *s, uint64_t after, size_t limit, isx_store_object_fn fn,
+isx_store_log_range(struct isx_store *s, uint64_t after, size_t limit, isx_store_leaf_fn fn,
                     void *ctx)
 {
     int slot, rc;
@@ -387,7 +387,7 @@ isx_store_log_range(struct isx_store *s, uint64_t after, size_t limit, isx_store
 
     /* Leaf i is the object with seq i + 1, so leaves from `after` on have seq > after. */
     if (sqlite3_prepare_v2(db,
-                           "SELECT seq, hash, canonical FROM objects WHERE seq > ?1 "
+                           "SELECT seq, hash, type, origin, canonical FROM objects WHERE seq > ?1 "
                            "ORDER BY seq LIMIT ?2",
                            -1, &st, NULL) != SQLITE_OK) {
         rc = ISX_ESTORE;
@@ -395,17 +395,32 @@ isx_store_log_range(struct isx_store *s, uint64_t after, size_t limit, isx_store
     }
     sqlite3_bind_int64(st, 1, (sqlite3_int64)after);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
+    /* The callback's own answer is kept apart from SQLite's: a positive one means "stop here"
+     * (a delivery batch that filled up) and must reach the caller as it is, not as a storage
+     * error, which is what SQLite's positive codes become. */
+    int stop = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         uint8_t hash[32] = {0};
+        const char *type = (const char *)sqlite3_column_text(st, 2);
+        const char *origin = (const char *)sqlite3_column_text(st, 3);
         if (sqlite3_column_bytes(st, 1) == 32)
             memcpy(hash, sqlite3_column_blob(st, 1), 32);
-        if ((rc = fn(ctx, sqlite3_column_int64(st, 0), hash, sqlite3_column_blob(st, 2),
-                     (size_t)sqlite3_column_bytes(st, 2))) != 0)
+        struct isx_store_leaf leaf = {
+            .seq = sqlite3_column_int64(st, 0),
+            .hash = hash,
+            .type = type != NULL ? type : "",
+            .origin = origin != NULL ? origin : "",
+            .canonical = sqlite3_column_blob(st, 4),
+            .len = (size_t)sqlite3_column_bytes(st, 4),
+        };
+        if ((stop = fn(ctx, &leaf)) != 0)
             break;
     }
-    if (rc == SQLITE_DONE)
+    if (stop != 0)
+        rc = stop;
+    else if (rc == SQLITE_DONE)
         rc = 0;
-    else if (rc > 0)
+    else
         rc = ISX_ESTORE;
     sqlite3_finalize(st);
 done:

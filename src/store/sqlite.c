@@ -908,12 +908,57 @@ done:
     return rc;
 }
 
+/*
+ * One object's writes inside the writer's open transaction: everything isx_store_put does
+ * between BEGIN and COMMIT. On failure the caller rolls back (the whole transaction, or the
+ * object's savepoint).
+ */
+static int
+put_in_txn(struct isx_store *s, const struct isx_object *o, const struct isx_change *change,
+           const char *expect_version, int must_be_new, const char *now)
+{
+    char seqtext[24], *current = NULL;
+    int64_t seq;
+    int rc;
+
+    if ((rc = hash_known(s->writer, o->hash)) != 0) {
+        rc = rc > 0 ? ISX_EEXISTS : rc;
+        goto done;
+    }
+    if ((rc = head_version(s->writer, o->id, &current, NULL)) != 0)
+        goto done;
+    if (must_be_new && current != NULL) {
+        rc = ISX_EEXISTS;
+        goto done;
+    }
+    if (expect_version != NULL && (current == NULL || strcmp(current, expect_version) != 0)) {
+        rc = current == NULL ? ISX_ENOTFOUND : ISX_ECONFLICT;
+        goto done;
+    }
+    if ((rc = insert_object(s->writer, o, now, &seq)) != 0)
+        goto done;
+    snprintf(seqtext, sizeof(seqtext), "%lld", (long long)seq);
+    const char *cp[] = {seqtext, change->actor, change->action, now};
+    if ((rc = run(s->writer,
+                  "INSERT INTO changes (object_seq, actor, action, at) VALUES (?1, ?2, ?3, ?4)", 4,
+                  cp)) != 0)
+        goto done;
+    if (o->body == NULL && o->opened != NULL && (rc = keep_opened(s->writer, o, seq)) != 0)
+        goto done;
+    if ((rc = project(s->writer, o, seq)) != 0)
+        goto done;
+    /* The log entry commits with the object or not at all. */
+    rc = log_append(s->writer, seq, o->hash);
+done:
+    free(current);
+    return rc;
+}
+
 int
 isx_store_put(struct isx_store *s, const struct isx_object *o, const struct isx_change *change,
               const char *expect_version, int must_be_new)
 {
-    char now[ISX_TIME_LEN + 1], seqtext[24], *current = NULL;
-    int64_t seq;
+    char now[ISX_TIME_LEN + 1];
     int rc;
 
     if (o->canonical.data == NULL)
@@ -922,43 +967,47 @@ isx_store_put(struct isx_store *s, const struct isx_object *o, const struct isx_
     pthread_mutex_lock(&s->write_lock);
     if ((rc = exec(s->writer, "BEGIN IMMEDIATE")) != 0)
         goto unlock;
-    if ((rc = hash_known(s->writer, o->hash)) != 0) {
-        rc = rc > 0 ? ISX_EEXISTS : rc;
-        goto rollback;
+    if ((rc = put_in_txn(s, o, change, expect_version, must_be_new, now)) == 0 &&
+        (rc = exec(s->writer, "COMMIT")) == 0)
+        goto unlock;
+    exec(s->writer, "ROLLBACK");
+unlock:
+    pthread_mutex_unlock(&s->write_lock);
+    return rc;
+}
+
+int
+isx_store_put_many(struct isx_store *s, struct isx_object *const *objs, size_t count,
+                   const struct isx_change *change, int *rcs)
+{
+    char now[ISX_TIME_LEN + 1];
+    size_t i;
+    int rc;
+
+    for (i = 0; i < count; i++)
+        rcs[i] = objs[i]->canonical.data == NULL ? ISX_EINVAL : 0;
+    isx_time_format(isx_time_now_ms(), now);
+    pthread_mutex_lock(&s->write_lock);
+    if ((rc = exec(s->writer, "BEGIN IMMEDIATE")) != 0)
+        goto unlock;
+    for (i = 0; i < count; i++) {
+        if (rcs[i] != 0)
+            continue;
+        /* A savepoint per object: one that fails leaves no trace, the others still commit. */
+        if ((rc = exec(s->writer, "SAVEPOINT one")) != 0)
+            goto rollback;
+        rcs[i] = put_in_txn(s, objs[i], change, NULL, 0, now);
+        if (rcs[i] != 0 && (rc = exec(s->writer, "ROLLBACK TO one")) != 0)
+            goto rollback;
+        if ((rc = exec(s->writer, "RELEASE one")) != 0)
+            goto rollback;
     }
-    if ((rc = head_version(s->writer, o->id, &current, NULL)) != 0)
-        goto rollback;
-    if (must_be_new && current != NULL) {
-        rc = ISX_EEXISTS;
-        goto rollback;
-    }
-    if (expect_version != NULL && (current == NULL || strcmp(current, expect_version) != 0)) {
-        rc = current == NULL ? ISX_ENOTFOUND : ISX_ECONFLICT;
-        goto rollback;
-    }
-    if ((rc = insert_object(s->writer, o, now, &seq)) != 0)
-        goto rollback;
-    snprintf(seqtext, sizeof(seqtext), "%lld", (long long)seq);
-    const char *cp[] = {seqtext, change->actor, change->action, now};
-    if ((rc = run(s->writer,
-                  "INSERT INTO changes (object_seq, actor, action, at) VALUES (?1, ?2, ?3, ?4)", 4,
-                  cp)) != 0)
-        goto rollback;
-    if (o->body == NULL && o->opened != NULL && (rc = keep_opened(s->writer, o, seq)) != 0)
-        goto rollback;
-    if ((rc = project(s->writer, o, seq)) != 0)
-        goto rollback;
-    /* The log entry commits with the object or not at all. */
-    if ((rc = log_append(s->writer, seq, o->hash)) != 0)
-        goto rollback;
-    rc = exec(s->writer, "COMMIT");
-    if (rc == 0)
+    if ((rc = exec(s->writer, "COMMIT")) == 0)
         goto unlock;
 rollback:
     exec(s->writer, "ROLLBACK");
 unlock:
     pthread_mutex_unlock(&s->write_lock);
-    free(current);
     return rc;
 }
 
@@ -1918,11 +1967,26 @@ isx_store_checkpoint_covering(struct isx_store *s, uint64_t index, char **note, 
                             index, note, got_size);
 }
 
+struct object_scan {
+    isx_store_object_fn fn;
+    void *ctx;
+};
+
+static int
+object_scan_leaf(void *ctx, const struct isx_store_leaf *leaf)
+{
+    struct object_scan *os = ctx;
+
+    return os->fn(os->ctx, leaf->seq, leaf->hash, leaf->canonical, leaf->len);
+}
+
 int
 isx_store_objects_scan(struct isx_store *s, isx_store_object_fn fn, void *ctx)
 {
+    struct object_scan os = {fn, ctx};
+
     /* The whole log, from its first leaf (src/store/peers.c walks any range of it). */
-    return isx_store_log_range(s, 0, (size_t)INT64_MAX, fn, ctx);
+    return isx_store_log_range(s, 0, (size_t)INT64_MAX, object_scan_leaf, &os);
 }
 
 int

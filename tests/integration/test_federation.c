@@ -448,6 +448,59 @@ test_signed_requests_and_refusals(void **state)
     isx_signer_free(stranger);
 }
 
+/*
+ * A backlog larger than one batch either way: a push stays under the peer's 1 MiB body limit
+ * and a pulled page is about 2 MiB, so 14 reports of 4000 indicators (about 2.5 MiB) fill
+ * both. Each still arrives, once, and the reports stored together keep their indicators.
+ */
+static void
+test_backlog_larger_than_a_batch(void **state)
+{
+    enum { REPORTS = 14, PER = 4000 };
+    struct isx_buf body = ISX_BUF_INIT;
+    struct isx_http_response r;
+    char *ids[REPORTS], path[200];
+    long status;
+
+    (void)state;
+    for (int k = 0; k < REPORTS; k++) {
+        isx_buf_reset(&body);
+        isx_buf_printf(&body,
+                       "{\"marking\":{\"tlp\":\"green\"},\"threat\":\"T2\","
+                       "\"title\":{\"en\":\"backlog %d\"},\"indicators\":[",
+                       k);
+        for (int i = 0; i < PER; i++)
+            isx_buf_printf(&body, "%s{\"value\":\"i%d.backlog%d.fed.example\"}", i ? "," : "", i,
+                           k);
+        isx_buf_puts(&body, "]}");
+        assert_int_equal(api(&nodes[CN], "POST", "/api/v1/reports", NULL, body.data, &r), 201);
+        json_t *doc = json_loadb(r.body.data, r.body.len, 0, NULL);
+        ids[k] = strdup(json_string_value(json_object_get(doc, "id")));
+        json_decref(doc);
+        isx_buf_free(&r.body);
+    }
+    isx_buf_free(&body);
+    for (int k = 0; k < REPORTS; k++) {
+        snprintf(path, sizeof(path), "/api/v1/reports/%s", ids[k]);
+        assert_true(wait_status(&nodes[RU], path, 200, 60));
+    }
+    for (int k = 0; k < REPORTS; k++)
+        assert_int_equal(stored_versions(&nodes[RU], ids[k], 0), 1);
+    /* Each report's last indicator is found at RU, in that report alone. */
+    for (int k = 0; k < REPORTS; k++) {
+        snprintf(path, sizeof(path), "/api/v1/indicators/lookup?value=i%d.backlog%d.fed.example",
+                 PER - 1, k);
+        json_t *found = get_json(&nodes[RU], path, &status);
+        json_t *reports = json_object_get(found, "reports");
+        assert_int_equal(status, 200);
+        assert_int_equal(json_array_size(reports), 1);
+        assert_string_equal(json_string_value(json_object_get(json_array_get(reports, 0), "id")),
+                            ids[k]);
+        json_decref(found);
+        free(ids[k]);
+    }
+}
+
 /* A receiver killed in the middle of a transfer ends with every object exactly once. */
 static void
 test_restart_mid_transfer_delivers_exactly_once(void **state)
@@ -610,6 +663,7 @@ main(void)
         cmocka_unit_test(test_relay_carries_what_it_cannot_read),
         cmocka_unit_test(test_release_lets_ru_forward_to_kz),
         cmocka_unit_test(test_signed_requests_and_refusals),
+        cmocka_unit_test(test_backlog_larger_than_a_batch),
         cmocka_unit_test(test_restart_mid_transfer_delivers_exactly_once),
         cmocka_unit_test(test_peer_list_cli),
         cmocka_unit_test(test_witness_alarm_on_a_forked_log),

@@ -248,6 +248,67 @@ test_query_and_reindex(void **state)
     free(after_kk);
 }
 
+/* What test_put_many_and_log_range's walk saw. */
+struct walk {
+    const uint8_t *want;
+    int leaves, found;
+};
+
+static int
+walk_leaf(void *ctx, const struct isx_store_leaf *leaf)
+{
+    struct walk *w = ctx;
+
+    w->leaves++;
+    if (memcmp(leaf->hash, w->want, 32) != 0)
+        return 0;
+    w->found = strcmp(leaf->type, "poc") == 0 && strcmp(leaf->origin, "CN") == 0 && leaf->len > 0;
+    return 7; /* stop here: a positive answer comes back as it is */
+}
+
+static void
+test_put_many_and_log_range(void **state)
+{
+    struct isx_object *a = make_poc(NULL, NULL, "Wang", "zh"),
+                      *b = make_poc(NULL, NULL, "Chen", "zh");
+    struct isx_object *twin = NULL;
+    struct isx_buf got = ISX_BUF_INIT;
+    int64_t before, after;
+    int rcs[3];
+
+    (void)state;
+    assert_int_equal(isx_store_put(store, a, &change, NULL, 0), 0);
+    /* The same id and version as b with other content: the store refuses it as a conflict. */
+    char *text = strndup(b->canonical.data, b->canonical.len), *at = strstr(text, "Chen");
+    assert_non_null(at);
+    memcpy(at, "Chan", 4);
+    assert_int_equal(isx_object_parse(text, strlen(text), &twin, NULL), 0);
+    free(text);
+    assert_int_equal(isx_store_count(store, &before), 0);
+    struct isx_object *objs[] = {a, b, twin};
+    assert_int_equal(isx_store_put_many(store, objs, 3, &change, rcs), 0);
+    assert_int_equal(rcs[0], ISX_EEXISTS);
+    assert_int_equal(rcs[1], 0);
+    assert_int_equal(rcs[2], ISX_ECONFLICT);
+    /* Only b was kept; the conflict left nothing behind, not even a log entry. */
+    assert_int_equal(isx_store_count(store, &after), 0);
+    assert_int_equal(after, before + 1);
+    assert_int_equal(isx_store_get_by_hash(store, b->hash, &got), 0);
+    assert_int_equal(isx_store_get_by_hash(store, twin->hash, &got), ISX_ENOTFOUND);
+    uint64_t size;
+    assert_int_equal(isx_store_log_size(store, &size), 0);
+    assert_int_equal((int64_t)size, after);
+    /* The log walk gives each leaf's type and origin, and stops when asked to. */
+    struct walk w = {b->hash, 0, 0};
+    assert_int_equal(isx_store_log_range(store, 0, 1000, walk_leaf, &w), 7);
+    assert_true(w.found);
+    assert_int_equal(w.leaves, after);
+    isx_buf_free(&got);
+    isx_object_free(a);
+    isx_object_free(b);
+    isx_object_free(twin);
+}
+
 static void
 test_users(void **state)
 {
@@ -284,6 +345,7 @@ main(void)
         cmocka_unit_test(test_parse_rejects),
         cmocka_unit_test(test_put_idempotent_and_versions),
         cmocka_unit_test(test_query_and_reindex),
+        cmocka_unit_test(test_put_many_and_log_range),
         cmocka_unit_test(test_users),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
