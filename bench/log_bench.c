@@ -11,12 +11,14 @@
  * is a pure function of i. Leaves/s overall and over the last tenth (the rate near full size).
  * The objects table stays empty: only the log is measured.
  *
- * Inclusion proofs, through the store's own read path (what a node serves): the database
- * reopened with isx_store_open, then isx_merkle_inclusion_proof with isx_store_log_get for
- * random indexes at the final size, from 1 thread and from 2 threads at once (the store's
- * reader pool); then from 1 thread, each proof also checked with isx_merkle_verify_inclusion
- * against the root. For comparison, the same proofs on a bare read-only connection of our own
- * with one reused statement inside one read transaction.
+ * Inclusion proofs, through the store's own read path (what a node serves, src/api/log.c): the
+ * database reopened with isx_store_open, then isx_merkle_inclusion_proof_batch with
+ * isx_store_log_nodes (one batched read, at most one query, per proof) for random indexes at the
+ * final size, from 1 thread on a cold cache and from 2 threads at once (the store's reader
+ * pool); then from 1 thread, each proof also checked with isx_merkle_verify_inclusion against
+ * the root. For comparison, the same proofs with one query per node: through a freshly opened
+ * store (isx_merkle_inclusion_proof with isx_store_log_get, cold cache again), and on a bare
+ * read-only connection of our own with one reused statement inside one read transaction.
  *
  * Checkpoints: isx_checkpoint_sign with an isx_signer_local over a fresh key, and
  * isx_checkpoint_open of the note, beside raw isx_sign / isx_sign_verify over the same
@@ -216,12 +218,22 @@ out:
     sqlite3_close(db);
 }
 
-/* One thread of proofs through the store. */
+/* One thread of proofs through the store: batched as the API builds them, or per node. */
 struct proof_run {
     struct isx_store *store;
+    int per_node;
     uint64_t size, seed, count, bad, entries;
     double seconds, elapsed;
 };
+
+static int
+store_proof(const struct proof_run *a, uint64_t index, uint8_t (*path)[32], size_t *len)
+{
+    if (a->per_node)
+        return isx_merkle_inclusion_proof(index, a->size, isx_store_log_get, a->store, path, len);
+    return isx_merkle_inclusion_proof_batch(index, a->size, isx_store_log_nodes, a->store, path,
+                                            len);
+}
 
 static void *
 proof_thread(void *arg)
@@ -235,8 +247,7 @@ proof_thread(void *arg)
     t0 = now = bench_now();
     for (uint64_t n = 0; n < UINT64_C(1) << 40 && now - t0 < a->seconds; n++) {
         len = 0;
-        if (isx_merkle_inclusion_proof(bench_rand(&rng) % a->size, a->size, isx_store_log_get,
-                                       a->store, path_, &len) != 0)
+        if (store_proof(a, bench_rand(&rng) % a->size, path_, &len) != 0)
             a->bad++;
         a->entries += len;
         a->count++;
@@ -249,8 +260,8 @@ proof_thread(void *arg)
 
 /* Proofs through the store from `threads` threads at once; returns proofs/s (all threads). */
 static double
-proofs_store_run(struct isx_store *store, uint64_t size, double seconds, int threads, uint64_t *bad,
-                 double *mean_len)
+proofs_store_run(struct isx_store *store, int per_node, uint64_t size, double seconds, int threads,
+                 uint64_t *bad, double *mean_len)
 {
     struct proof_run a[2];
     pthread_t tid[2];
@@ -262,6 +273,7 @@ proofs_store_run(struct isx_store *store, uint64_t size, double seconds, int thr
     for (int t = 0; t < threads && t < 2; t++) {
         memset(&a[t], 0, sizeof(a[t]));
         a[t].store = store;
+        a[t].per_node = per_node;
         a[t].size = size;
         a[t].seconds = seconds;
         a[t].seed = 0x9e3779b97f4a7c15u + (uint64_t)t * 0x632be59bd9b4e019u;
@@ -286,7 +298,11 @@ proofs_store_run(struct isx_store *store, uint64_t size, double seconds, int thr
     return elapsed > 0 ? (double)count / elapsed : 0.0;
 }
 
-/* Inclusion proofs through the store's read path: isx_store_log_get over its reader pool. */
+/*
+ * Inclusion proofs through the store's read path, batched as the API builds them
+ * (isx_store_log_nodes over the reader pool), then per node through a freshly opened store for
+ * comparison: both start with an empty node cache.
+ */
 static void
 proofs_store(const char *path, uint64_t size, const uint8_t root[32], double seconds)
 {
@@ -305,12 +321,12 @@ proofs_store(const char *path, uint64_t size, const uint8_t root[32], double sec
                 size);
         goto out;
     }
-    rate = proofs_store_run(store, size, seconds, 1, &bad, &mean);
+    rate = proofs_store_run(store, 0, size, seconds, 1, &bad, &mean);
     printf("log_proof_rate %.0f\n", rate);
     printf("log_proof_errors %" PRIu64 "\n", bad);
     printf("log_proof_mean_len %.1f\n", mean);
     fflush(stdout);
-    rate = proofs_store_run(store, size, seconds, 2, &bad, &mean);
+    rate = proofs_store_run(store, 0, size, seconds, 2, &bad, &mean);
     printf("log_proof2_rate %.0f\n", rate);
     printf("log_proof2_errors %" PRIu64 "\n", bad);
     fflush(stdout);
@@ -321,7 +337,8 @@ proofs_store(const char *path, uint64_t size, const uint8_t root[32], double sec
         uint64_t idx = bench_rand(&rng) % size;
 
         leaf_of(idx, leaf);
-        if (isx_merkle_inclusion_proof(idx, size, isx_store_log_get, store, path_, &len) != 0 ||
+        if (isx_merkle_inclusion_proof_batch(idx, size, isx_store_log_nodes, store, path_, &len) !=
+                0 ||
             isx_merkle_verify_inclusion(idx, size, leaf, path_[0], len, root) != 0)
             bad++;
         count++;
@@ -331,6 +348,18 @@ proofs_store(const char *path, uint64_t size, const uint8_t root[32], double sec
     now = bench_now();
     printf("log_proof_verify_rate %.0f\n", (double)count / (now - t0));
     printf("log_proof_verify_bad %" PRIu64 "\n", bad);
+    fflush(stdout);
+
+    /* One query per node, as proofs were built before the batched read, on a cold cache too. */
+    isx_store_close(store);
+    store = NULL;
+    if (isx_store_open(path, 0, &store) != 0) {
+        fprintf(stderr, "log_bench: cannot reopen the store at %s\n", path);
+        return;
+    }
+    rate = proofs_store_run(store, 1, size, seconds, 1, &bad, &mean);
+    printf("log_proof_per_node_rate %.0f\n", rate);
+    printf("log_proof_per_node_errors %" PRIu64 "\n", bad);
 out:
     isx_store_close(store);
 }
@@ -454,7 +483,7 @@ main(int argc, char **argv)
 
     fprintf(stderr,
             "log_bench: inclusion proofs at %" PRIu64 " leaves through the store (1 thread, "
-            "2 threads, with verify) and a bare connection, 4 x %.0f s\n",
+            "2 threads, with verify, per node) and a bare connection, 5 x %.0f s\n",
             size, proof_s);
     proofs_store(argv[1], size, root, proof_s);
     fflush(stdout);

@@ -18,7 +18,8 @@
  *   consistency proof    at most d + p reads.
  * Each proof entry is one stored node, except at most one entry per proof that is the root of
  * an incomplete subtree; that root is not stored but folded from its own peaks (at most p - 1
- * reads), which is where the p term comes from. At ten million leaves d = 24.
+ * reads), which is where the p term comes from. At ten million leaves d = 24. The batched
+ * inclusion proof reads the same nodes, in one call of the store's isx_merkle_get_many_fn.
  *
  * Functions return 0 or a negative ISX_E* code. A store's own error codes pass through.
  */
@@ -43,6 +44,27 @@ typedef int (*isx_merkle_get_fn)(void *ctx, unsigned level, uint64_t index,
 /* Stores the node at (level, index). Returns 0 or a negative ISX_E* code. */
 typedef int (*isx_merkle_put_fn)(void *ctx, unsigned level, uint64_t index,
                                  const uint8_t hash[ISX_MERKLE_HASH_LEN]);
+
+/* The address of one stored node: the root of leaves [index * 2^level, (index + 1) * 2^level). */
+struct isx_merkle_addr {
+    unsigned level;
+    uint64_t index;
+};
+
+/*
+ * Room for the nodes of any one inclusion proof: d + p - 1 is at most 125 for sizes up to
+ * ISX_MERKLE_MAX_SIZE (2^63 - 1 has d = 63 and p = 63). A batch of node reads is never longer.
+ */
+#define ISX_MERKLE_MAX_NODES 128
+
+/*
+ * Reads the n nodes at addrs[0..n) into out[0..n), in the same order, all at once, so that a
+ * store can answer a whole proof with one query. n is at most ISX_MERKLE_MAX_NODES; an
+ * address may appear more than once. Returns 0, or a negative ISX_E* code (a missing node
+ * should be ISX_ENOTFOUND or ISX_ESTORE), which the caller returns unchanged.
+ */
+typedef int (*isx_merkle_get_many_fn)(void *ctx, const struct isx_merkle_addr *addrs, size_t n,
+                                      uint8_t (*out)[ISX_MERKLE_HASH_LEN]);
 
 /* SHA-256(0x00 || data): the hash of one log entry. */
 void isx_merkle_leaf_hash(const void *data, size_t len, uint8_t out[ISX_MERKLE_HASH_LEN]);
@@ -73,6 +95,16 @@ int isx_merkle_root(uint64_t size, isx_merkle_get_fn get, void *ctx,
  */
 int isx_merkle_inclusion_proof(uint64_t index, uint64_t size, isx_merkle_get_fn get, void *ctx,
                                uint8_t (*path)[ISX_MERKLE_HASH_LEN], size_t *pathlen);
+
+/*
+ * The same proof as isx_merkle_inclusion_proof, from the same nodes, but read with one call
+ * to `get`: the proof's node addresses are listed first (no read depends on another, since
+ * the descent follows from index and size alone), then fetched together, then combined.
+ * Arguments and errors as for isx_merkle_inclusion_proof.
+ */
+int isx_merkle_inclusion_proof_batch(uint64_t index, uint64_t size, isx_merkle_get_many_fn get,
+                                     void *ctx, uint8_t (*path)[ISX_MERKLE_HASH_LEN],
+                                     size_t *pathlen);
 
 /*
  * The RFC 9162 consistency proof PROOF(m, D[n]) that the tree of m leaves is a prefix of the

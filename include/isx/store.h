@@ -19,6 +19,7 @@
 #include "isx/object.h"
 
 struct isx_store;
+struct isx_merkle_addr;
 
 /* Opens (and with `create`, creates) the database at `path` and applies pending migrations. */
 int isx_store_open(const char *path, int create, struct isx_store **out);
@@ -124,6 +125,15 @@ int isx_store_lookup(struct isx_store *s, const struct isx_lookup_key *keys, siz
 int isx_store_log_size(struct isx_store *s, uint64_t *size);
 /* isx_merkle_get_fn over the stored nodes (ctx = the store). */
 int isx_store_log_get(void *ctx, unsigned level, uint64_t index, uint8_t out[32]);
+/*
+ * isx_merkle_get_many_fn over the stored nodes (ctx = the store): the n addresses' nodes into
+ * out[0..n), in order, with at most one query for those not already cached, so that
+ * isx_merkle_inclusion_proof_batch costs one query per proof. ISX_EINVAL for n above
+ * ISX_MERKLE_MAX_NODES or an address no tree can have (level >= 64, index >= 2^63);
+ * ISX_ENOTFOUND when any node is not stored. out is written only on success.
+ */
+int isx_store_log_nodes(void *ctx, const struct isx_merkle_addr *addrs, size_t n,
+                        uint8_t (*out)[32]);
 /* The leaf index of the object with this hash, or of the current version of this id. */
 int isx_store_log_index_of_hash(struct isx_store *s, const uint8_t hash[32], uint64_t *index);
 int isx_store_log_index_of_id(struct isx_store *s, const char *id, uint64_t *index,

@@ -115,8 +115,9 @@ isx_log_inclusion(struct isx_node *n, const char *ref, uint64_t size, int with_o
         rc = isx_diag_set(d, ISX_ENOTFOUND, "size", "log.not_yet_covered", NULL);
         goto done;
     }
-    if ((rc = isx_merkle_inclusion_proof(index, cp.size, isx_store_log_get, n->store, path,
-                                         &pathlen)) != 0)
+    /* One batched read per proof: the store answers all of its nodes with at most one query. */
+    if ((rc = isx_merkle_inclusion_proof_batch(index, cp.size, isx_store_log_nodes, n->store, path,
+                                               &pathlen)) != 0)
         goto done;
     isx_hex_encode(hash, 32, hex);
     doc = json_pack("{s:s, s:s, s:I, s:I, s:s, s:o, s:s}", "kind", "inclusion", "origin", cp.origin,

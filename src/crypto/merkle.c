@@ -8,7 +8,10 @@
  * grown since; every subtree the RFC recursion visits starts at a multiple of its own largest
  * power of two, so its peaks are stored nodes; proofs are built in a local array and copied
  * out only on success; sizes never exceed ISX_MERKLE_MAX_SIZE, so no level reaches 64 and
- * every shift below is defined.
+ * every shift below is defined. An inclusion proof lists every node it needs before reading
+ * any (inclusion_plan), so the per-node and the batched proof read exactly the same nodes and
+ * differ only in how many calls the store sees. The only state is a small per-thread memory of
+ * recent folds, keyed by the hashes folded, so it can never answer for other nodes.
  */
 #include <stdbool.h>
 #include <string.h>
@@ -66,37 +69,103 @@ level_of(uint64_t pow2)
 }
 
 /*
- * The root of the subtree over leaves [start, start + count), count >= 1, where start is a
- * multiple of the largest power of two in count. Its peaks are the stored nodes for the one
- * bits of count, left to right from the largest; RFC 9162's left-full split makes the root
- * the right-to-left fold H(peak1, H(peak2, ... H(peak_{p-1}, peak_p))). Folding from the
- * lowest bit upwards needs no list of peaks: the peak for bit L starts after the leaves of
- * all larger peaks. One read per peak.
+ * The peaks of the subtree over leaves [start, start + count), count >= 1, where start is a
+ * multiple of the largest power of two in count: the stored nodes for the one bits of count.
+ * They are listed lowest level first, the order in which fold_peaks combines them; the peak
+ * for bit L starts after the leaves of all larger peaks, so no list of larger peaks is needed
+ * to place it. Returns how many were written to out (at most 64).
  */
+static size_t
+range_addrs(uint64_t start, uint64_t count, struct isx_merkle_addr *out)
+{
+    uint64_t above = count;
+    size_t n = 0;
+
+    /* Only the one bits are visited, lowest first: clearing the lowest leaves exactly the
+     * leaves held by larger peaks. The loop stops at 0, where __builtin_ctzll is undefined. */
+    while (above != 0) {
+        unsigned level = (unsigned)__builtin_ctzll(above);
+
+        above &= above - 1;
+        out[n].level = level;
+        out[n].index = (start + above) >> level;
+        n++;
+    }
+    return n;
+}
+
+/*
+ * Folds of the same peaks recur: every inclusion proof for a leaf left of a tree's first split
+ * folds the same tail of that tree, the costliest part of building it once its nodes are read.
+ * A fold is a pure function of its peaks' hashes, so each thread remembers its last few folds
+ * keyed by the peaks themselves: a remembered root can never be wrong, whatever store, tree or
+ * size the peaks came from, and nothing has to be invalidated. Folds of more than
+ * FOLD_MEMO_PEAKS peaks are computed every time.
+ */
+#define FOLD_MEMO       4
+#define FOLD_MEMO_PEAKS 16
+
+struct fold_memo {
+    size_t n; /* 0: empty */
+    uint8_t peaks[FOLD_MEMO_PEAKS][HLEN];
+    uint8_t root[HLEN];
+};
+
+static _Thread_local struct fold_memo memo[FOLD_MEMO];
+static _Thread_local unsigned memo_next;
+
+/*
+ * The root of a subtree from its n >= 1 peaks, lowest first. RFC 9162's left-full split makes
+ * it the right-to-left fold H(peak1, H(peak2, ... H(peak_{n-1}, peak_n))) of the peaks in
+ * left-to-right order, i.e. a fold starting from the lowest.
+ */
+static void
+fold_peaks(uint8_t (*peaks)[HLEN], size_t n, uint8_t out[HLEN])
+{
+    uint8_t acc[HLEN];
+    struct fold_memo *m;
+    size_t i;
+
+    if (n == 1) {
+        memcpy(out, peaks[0], HLEN);
+        return;
+    }
+    for (i = 0; n <= FOLD_MEMO_PEAKS && i < FOLD_MEMO; i++)
+        if (memo[i].n == n && memcmp(memo[i].peaks, peaks, n * HLEN) == 0) {
+            memcpy(out, memo[i].root, HLEN);
+            return;
+        }
+    memcpy(acc, peaks[0], HLEN);
+    for (i = 1; i < n; i++)
+        isx_merkle_node_hash(peaks[i], acc, acc);
+    if (n <= FOLD_MEMO_PEAKS) {
+        m = &memo[memo_next++ % FOLD_MEMO];
+        m->n = n;
+        memcpy(m->peaks, peaks, n * HLEN);
+        memcpy(m->root, acc, HLEN);
+    }
+    memcpy(out, acc, HLEN);
+}
+
+/* The root of the subtree over [start, start + count) as range_addrs describes it: one read
+ * per peak. */
 static int
 range_root(uint64_t start, uint64_t count, isx_merkle_get_fn get, void *ctx, uint8_t out[HLEN])
 {
-    uint8_t acc[HLEN], peak[HLEN];
-    bool have = false;
-    unsigned level;
+    struct isx_merkle_addr addrs[64];
+    uint8_t peaks[64][HLEN];
+    size_t n = range_addrs(start, count, addrs), i;
     int rc;
 
-    for (level = 0; level < 64; level++) {
-        uint64_t bit = UINT64_C(1) << level, above;
-
-        if ((count & bit) == 0)
-            continue;
-        /* Leaves held by larger peaks. At level 63, bit << 1 wraps to 0 and the mask to 0,
-         * which is right: no peak is larger. */
-        above = count & ~((bit << 1) - 1);
-        rc = get(ctx, level, (start + above) >> level, have ? peak : acc);
+    /* Callers never ask for an empty range; refusing one keeps the fold from reading nothing. */
+    if (n == 0)
+        return ISX_EINVAL;
+    for (i = 0; i < n; i++) {
+        rc = get(ctx, addrs[i].level, addrs[i].index, peaks[i]);
         if (rc != 0)
             return rc;
-        if (have)
-            isx_merkle_node_hash(peak, acc, acc);
-        have = true;
     }
-    memcpy(out, acc, HLEN);
+    fold_peaks(peaks, n, out);
     return 0;
 }
 
@@ -153,38 +222,111 @@ emit_reversed(uint8_t (*tmp)[HLEN], size_t n, uint8_t (*path)[HLEN], size_t *pat
     *pathlen = n;
 }
 
+/*
+ * The nodes an inclusion proof reads, before any is read: its entries root first, entry e
+ * being the fold of counts[e] consecutive addresses (1 for a stored node, the peaks of an
+ * incomplete subtree otherwise). Every address lies inside the tree of the proof's size.
+ */
+struct proof_plan {
+    struct isx_merkle_addr addrs[ISX_MERKLE_MAX_NODES];
+    uint8_t counts[ISX_MERKLE_MAX_PATH];
+    size_t naddrs, nentries;
+};
+
+/*
+ * PATH(index, D[0:size]) iteratively, for index < size <= ISX_MERKLE_MAX_SIZE: each step keeps
+ * the half holding the leaf and records the other half's root. The left half [a, a + k) is
+ * always a complete, stored node. The right half is complete too once the descent is inside a
+ * complete subtree; before that it is the tail of the tree and its root is folded from its
+ * peaks, which happens at most once because the first step to the left enters a complete
+ * subtree. So there are at most 63 entries and 63 + 62 addresses, within the plan's arrays.
+ */
+static void
+inclusion_plan(uint64_t index, uint64_t size, struct proof_plan *p)
+{
+    uint64_t a = 0, b = size;
+
+    p->naddrs = 0;
+    p->nentries = 0;
+    while (b - a > 1) {
+        uint64_t k = split_point(b - a);
+        size_t got;
+
+        if (index < a + k) {
+            got = range_addrs(a + k, b - a - k, p->addrs + p->naddrs);
+            b = a + k;
+        } else {
+            p->addrs[p->naddrs].level = level_of(k);
+            p->addrs[p->naddrs].index = a >> level_of(k);
+            got = 1;
+            a += k;
+        }
+        p->naddrs += got;
+        p->counts[p->nentries++] = (uint8_t)got;
+    }
+}
+
+/* Combines the nodes read for a plan (nodes[i] for addrs[i]) into the proof, leaf first as RFC
+ * 9162 lists it, while the plan lists entries root first. */
+static void
+plan_emit(const struct proof_plan *p, uint8_t (*nodes)[HLEN], uint8_t (*path)[HLEN],
+          size_t *pathlen)
+{
+    size_t e, at = p->naddrs;
+
+    for (e = 0; e < p->nentries; e++) {
+        size_t entry = p->nentries - 1 - e;
+
+        at -= p->counts[entry];
+        fold_peaks(nodes + at, p->counts[entry], path[e]);
+    }
+    *pathlen = p->nentries;
+}
+
+static bool
+inclusion_args_ok(uint64_t index, uint64_t size, bool have_get, uint8_t (*path)[HLEN],
+                  const size_t *pathlen)
+{
+    return index < size && size <= ISX_MERKLE_MAX_SIZE && have_get && path != NULL &&
+           pathlen != NULL;
+}
+
 int
 isx_merkle_inclusion_proof(uint64_t index, uint64_t size, isx_merkle_get_fn get, void *ctx,
                            uint8_t (*path)[HLEN], size_t *pathlen)
 {
-    uint8_t tmp[ISX_MERKLE_MAX_PATH][HLEN];
-    uint64_t a = 0, b = size;
-    size_t n = 0;
+    struct proof_plan plan;
+    uint8_t nodes[ISX_MERKLE_MAX_NODES][HLEN];
+    size_t i;
     int rc;
 
-    if (index >= size || size > ISX_MERKLE_MAX_SIZE || get == NULL || path == NULL ||
-        pathlen == NULL)
+    if (!inclusion_args_ok(index, size, get != NULL, path, pathlen))
         return ISX_EINVAL;
-    /* PATH(m, D[a:b]) iteratively: each step keeps the half holding the leaf and records the
-     * other half's root. The left half [a, a + k) is always a complete, stored node. The
-     * right half is complete too once the descent is inside a complete subtree; before that it
-     * is the tail of the tree and its root is folded from its peaks, which happens at most
-     * once because the first step to the left enters a complete subtree. */
-    while (b - a > 1) {
-        uint64_t k = split_point(b - a);
-
-        if (index < a + k) {
-            rc = range_root(a + k, b - a - k, get, ctx, tmp[n]);
-            b = a + k;
-        } else {
-            rc = get(ctx, level_of(k), a >> level_of(k), tmp[n]);
-            a += k;
-        }
+    inclusion_plan(index, size, &plan);
+    for (i = 0; i < plan.naddrs; i++) {
+        rc = get(ctx, plan.addrs[i].level, plan.addrs[i].index, nodes[i]);
         if (rc != 0)
             return rc;
-        n++;
     }
-    emit_reversed(tmp, n, path, pathlen);
+    plan_emit(&plan, nodes, path, pathlen);
+    return 0;
+}
+
+int
+isx_merkle_inclusion_proof_batch(uint64_t index, uint64_t size, isx_merkle_get_many_fn get,
+                                 void *ctx, uint8_t (*path)[HLEN], size_t *pathlen)
+{
+    struct proof_plan plan;
+    uint8_t nodes[ISX_MERKLE_MAX_NODES][HLEN];
+    int rc;
+
+    if (!inclusion_args_ok(index, size, get != NULL, path, pathlen))
+        return ISX_EINVAL;
+    inclusion_plan(index, size, &plan);
+    /* A tree of one leaf has an empty proof: there is nothing to read. */
+    if (plan.naddrs > 0 && (rc = get(ctx, plan.addrs, plan.naddrs, nodes)) != 0)
+        return rc;
+    plan_emit(&plan, nodes, path, pathlen);
     return 0;
 }
 

@@ -3,7 +3,9 @@
  * every change inside a single IMMEDIATE transaction; a pool of read-only connections serves
  * queries concurrently (WAL mode). Invariants: `objects` is append-only and is the truth;
  * `heads` and `directory` are projections that isx_store_reindex rebuilds from `objects`
- * alone; every accepted object has exactly one row in `changes` saying who and why.
+ * alone; every accepted object has exactly one row in `changes` saying who and why;
+ * `log_nodes` only grows, and a row, once written, never changes (it is the root of a complete
+ * subtree), which is what lets readers cache the log's nodes without ever invalidating them.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -159,16 +161,56 @@ struct user_slot {
 /*
  * A node of the log's tree covers a complete subtree, so once written it never changes: the
  * store can keep the upper levels, which every proof reads, without ever invalidating them.
- * Direct-mapped by (level, index); a collision simply replaces the older node.
+ * Four-way set-associative by (level, index): 2^18 sets of four nodes, 42 MiB, allocated on
+ * first use. Each proof reads one node per level and a level has half as many nodes as the
+ * one below, so a node is worth twice as much as one a level lower: a full set gives up its
+ * lowest node (ties in turn), and a node lower than all four it would replace is not kept.
+ * At 10M leaves the levels from 5 up (625,000 nodes) then stay, and level 4 shares the rest;
+ * a direct-mapped table of as many slots lost upper nodes to level-4 ones all the time.
  */
-#define NODE_CACHE_BITS  20
-#define NODE_CACHE_LEVEL 4 /* levels below this are many and each read rarely: not cached */
+#define NODE_CACHE_SET_BITS 18
+#define NODE_CACHE_WAYS     4
+#define NODE_CACHE_LEVEL    4 /* levels below this are many and each read rarely: not cached */
 
-struct node_slot {
-    uint64_t index;
-    uint8_t level; /* 0: empty slot (level 0 is never cached) */
-    uint8_t hash[32];
+struct node_set {
+    uint64_t index[NODE_CACHE_WAYS];
+    uint8_t level[NODE_CACHE_WAYS]; /* 0: an empty way (level 0 is never cached) */
+    uint8_t next;                   /* where the search for a way to give up starts */
+    uint8_t hash[NODE_CACHE_WAYS][32];
 };
+
+/*
+ * A batch of node reads (isx_store_log_nodes) answers whatever the cache does not hold with
+ * one statement: a UNION ALL of short primary-key ranges, arm j reading range j. One statement
+ * is one read transaction, where a lookup per node cost a transaction each (a shared-memory
+ * lock, its release and a file check every time). SQLite plans the obvious alternatives
+ * worse: a row-value IN over a VALUES list as a full scan, an OR of (level, idx) pairs as a
+ * multi-index OR that deduplicates through a temporary table.
+ *
+ * What dominates then is B-tree pages: each range costs a seek and usually two page reads from
+ * the operating system (an interior page and a leaf), since 10M leaves make a 900 MB table.
+ * So the ranges are chosen to need as few seeks as possible, each of LOG_GROUP nodes at most,
+ * which lie on one leaf page or, rarely, two:
+ *  - A node of a cached level comes with the LOG_GROUP nodes of its level around it, and all
+ *    of them go into the cache. They never change, so this costs nothing in correctness, and
+ *    after a start the cache fills LOG_GROUP times faster.
+ *  - The uncached levels above LOG_BASE are not read but computed from their descendants at
+ *    LOG_BASE: an inclusion proof's siblings at levels 1 to 3 all lie under one node of level
+ *    4, whose 8 level-1 nodes are one range, and combining them costs 4 hashes instead of 2
+ *    seeks. A stored node is by definition the hash of its two children, so the result is the
+ *    same; a node that is not stored has children missing, and its read fails with
+ *    ISX_ENOTFOUND as a direct read would.
+ *  - Nodes below LOG_BASE (the leaves) are read one by one.
+ * At 10M leaves this measured best among base levels 0 to 3 and groups of 2 to 32.
+ * Each reader prepares the statement for k arms, 1 <= k <= LOG_BATCH, the first time it needs
+ * it; a batch needing more ranges runs in chunks of LOG_BATCH.
+ */
+#define LOG_BATCH 32
+#define LOG_GROUP 8
+#define LOG_BASE  1
+
+_Static_assert((1 << (NODE_CACHE_LEVEL - LOG_BASE)) <= LOG_GROUP && LOG_GROUP <= 32,
+               "a range holds at most LOG_GROUP nodes, one bit each in a uint32_t");
 
 struct isx_store {
     sqlite3 *writer;
@@ -186,7 +228,9 @@ struct isx_store {
     struct user_slot users[USER_SLOTS];
     /* Upper tree nodes read before (see log_cache_*); allocated on first use. */
     pthread_mutex_t node_lock;
-    struct node_slot *nodes;
+    struct node_set *nodes;
+    /* Per reader: log_batch[slot][k - 1] reads k ranges (see LOG_BATCH); prepared lazily. */
+    sqlite3_stmt *log_batch[READERS][LOG_BATCH];
 };
 
 static int
@@ -328,6 +372,8 @@ isx_store_close(struct isx_store *s)
     for (int i = 0; i < READERS; i++) {
         for (int j = 0; j < STMT_COUNT; j++)
             sqlite3_finalize(s->stmts[i][j]);
+        for (int j = 0; j < LOG_BATCH; j++)
+            sqlite3_finalize(s->log_batch[i][j]);
         sqlite3_close(s->readers[i]);
         json_decref(s->meta[i]);
     }
@@ -1783,28 +1829,74 @@ isx_store_log_size(struct isx_store *s, uint64_t *size)
 }
 
 static size_t
-node_slot_of(unsigned level, uint64_t index)
+node_set_of(unsigned level, uint64_t index)
 {
     uint64_t h = (index ^ ((uint64_t)level << 56)) * UINT64_C(0x9E3779B97F4A7C15);
 
-    return (size_t)(h >> (64 - NODE_CACHE_BITS));
+    return (size_t)(h >> (64 - NODE_CACHE_SET_BITS));
+}
+
+/* The cached node at (level, index) into out, if there is one; the caller holds node_lock. */
+static int
+cache_find_locked(const struct isx_store *s, unsigned level, uint64_t index, uint8_t out[32])
+{
+    const struct node_set *set;
+    unsigned w;
+
+    if (level < NODE_CACHE_LEVEL || s->nodes == NULL)
+        return 0;
+    set = &s->nodes[node_set_of(level, index)];
+    for (w = 0; w < NODE_CACHE_WAYS; w++)
+        if (set->level[w] == level && set->index[w] == index) {
+            memcpy(out, set->hash[w], 32);
+            return 1;
+        }
+    return 0;
+}
+
+/* Keeps a node just read from the database, if it is worth a way of its set (see node_set);
+ * the caller holds node_lock. */
+static void
+cache_keep_locked(struct isx_store *s, unsigned level, uint64_t index, const uint8_t hash[32])
+{
+    struct node_set *set;
+    unsigned w, k, victim;
+
+    if (level < NODE_CACHE_LEVEL || level > 255)
+        return;
+    if (s->nodes == NULL)
+        s->nodes = calloc((size_t)1 << NODE_CACHE_SET_BITS, sizeof(*s->nodes));
+    if (s->nodes == NULL)
+        return;
+    set = &s->nodes[node_set_of(level, index)];
+    for (w = 0; w < NODE_CACHE_WAYS; w++)
+        if (set->level[w] == level && set->index[w] == index)
+            return;
+    /* The lowest way, empty ones first, searching from where the last search for this set
+     * stopped so that equals are given up in turn. */
+    victim = set->next % NODE_CACHE_WAYS;
+    for (k = 1; k < NODE_CACHE_WAYS; k++) {
+        w = (set->next + k) % NODE_CACHE_WAYS;
+        if (set->level[w] < set->level[victim])
+            victim = w;
+    }
+    if (set->level[victim] > level)
+        return;
+    set->next = (uint8_t)(victim + 1);
+    set->index[victim] = index;
+    set->level[victim] = (uint8_t)level;
+    memcpy(set->hash[victim], hash, 32);
 }
 
 static int
 log_cache_get(struct isx_store *s, unsigned level, uint64_t index, uint8_t out[32])
 {
-    int hit = 0;
+    int hit;
 
     if (level < NODE_CACHE_LEVEL)
         return 0;
     pthread_mutex_lock(&s->node_lock);
-    if (s->nodes != NULL) {
-        const struct node_slot *n = &s->nodes[node_slot_of(level, index)];
-        if (n->level == level && n->index == index) {
-            memcpy(out, n->hash, 32);
-            hit = 1;
-        }
-    }
+    hit = cache_find_locked(s, level, index, out);
     pthread_mutex_unlock(&s->node_lock);
     return hit;
 }
@@ -1812,17 +1904,10 @@ log_cache_get(struct isx_store *s, unsigned level, uint64_t index, uint8_t out[3
 static void
 log_cache_put(struct isx_store *s, unsigned level, uint64_t index, const uint8_t hash[32])
 {
-    if (level < NODE_CACHE_LEVEL || level > 255)
+    if (level < NODE_CACHE_LEVEL)
         return;
     pthread_mutex_lock(&s->node_lock);
-    if (s->nodes == NULL)
-        s->nodes = calloc((size_t)1 << NODE_CACHE_BITS, sizeof(*s->nodes));
-    if (s->nodes != NULL) {
-        struct node_slot *n = &s->nodes[node_slot_of(level, index)];
-        n->index = index;
-        n->level = (uint8_t)level;
-        memcpy(n->hash, hash, 32);
-    }
+    cache_keep_locked(s, level, index, hash);
     pthread_mutex_unlock(&s->node_lock);
 }
 
@@ -1854,6 +1939,187 @@ done:
     reader_put(s, slot);
     if (rc == 0)
         log_cache_put(s, level, index, out);
+    return rc;
+}
+
+/* Nodes idx in [lo, lo + count) of one level, count <= LOG_GROUP: one arm of a batch. */
+struct node_range {
+    unsigned level;
+    uint64_t lo, count;
+};
+
+/* The range a batch reads to answer the node at (level, index); see LOG_BATCH. */
+static struct node_range
+range_for(unsigned level, uint64_t index)
+{
+    struct node_range r;
+
+    if (level >= NODE_CACHE_LEVEL) {
+        r.level = level;
+        r.lo = index & ~(uint64_t)(LOG_GROUP - 1);
+        r.count = LOG_GROUP;
+    } else if (level >= LOG_BASE) {
+        r.level = LOG_BASE;
+        r.count = UINT64_C(1) << (NODE_CACHE_LEVEL - LOG_BASE);
+        r.lo = (index << (level - LOG_BASE)) & ~(r.count - 1);
+    } else {
+        r.level = level;
+        r.lo = index;
+        r.count = 1;
+    }
+    return r;
+}
+
+/* Reader `slot`'s statement reading k ranges at once (see LOG_BATCH), prepared on first use. */
+static sqlite3_stmt *
+log_batch_stmt(struct isx_store *s, int slot, size_t k)
+{
+    /* One arm is at most 95 characters: " UNION ALL SELECT 31, idx, hash FROM log_nodes WHERE
+     * level = ?94 AND idx BETWEEN ?95 AND ?96". */
+    char sql[LOG_BATCH * 100];
+    size_t len = 0, j;
+
+    if (s->log_batch[slot][k - 1] != NULL)
+        return s->log_batch[slot][k - 1];
+    for (j = 0; j < k; j++)
+        len += (size_t)snprintf(sql + len, sizeof(sql) - len,
+                                "%sSELECT %zu, idx, hash FROM log_nodes "
+                                "WHERE level = ?%zu AND idx BETWEEN ?%zu AND ?%zu",
+                                j > 0 ? " UNION ALL " : "", j, 3 * j + 1, 3 * j + 2, 3 * j + 3);
+    if (sqlite3_prepare_v3(s->readers[slot], sql, -1, SQLITE_PREPARE_PERSISTENT,
+                           &s->log_batch[slot][k - 1], NULL) != SQLITE_OK)
+        return NULL;
+    return s->log_batch[slot][k - 1];
+}
+
+/*
+ * Reads the k <= LOG_BATCH ranges r[0..k) with one statement on reader `slot`: node lo + i of
+ * range j into rows[j][i], with bit i of present[j] set when it is stored.
+ */
+static int
+log_ranges_read(struct isx_store *s, int slot, const struct node_range *r, size_t k,
+                uint8_t (*rows)[LOG_GROUP][32], uint32_t *present)
+{
+    sqlite3_stmt *st = log_batch_stmt(s, slot, k);
+    size_t j;
+    int rc;
+
+    if (st == NULL)
+        return ISX_ESTORE;
+    for (j = 0; j < k; j++) {
+        sqlite3_bind_int(st, (int)(3 * j + 1), (int)r[j].level);
+        sqlite3_bind_int64(st, (int)(3 * j + 2), (sqlite3_int64)r[j].lo);
+        sqlite3_bind_int64(st, (int)(3 * j + 3), (sqlite3_int64)(r[j].lo + r[j].count - 1));
+        present[j] = 0;
+    }
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        sqlite3_int64 arm = sqlite3_column_int64(st, 0);
+        uint64_t at = (uint64_t)sqlite3_column_int64(st, 1);
+
+        if (arm < 0 || (size_t)arm >= k || at - r[arm].lo >= r[arm].count ||
+            sqlite3_column_bytes(st, 2) != 32) {
+            rc = SQLITE_CORRUPT;
+            break;
+        }
+        memcpy(rows[arm][at - r[arm].lo], sqlite3_column_blob(st, 2), 32);
+        present[arm] |= UINT32_C(1) << (at - r[arm].lo);
+    }
+    stmt_done(st);
+    return rc == SQLITE_DONE ? 0 : ISX_ESTORE;
+}
+
+/*
+ * The node at (level, index) from the range r that range_for chose for it: the stored node
+ * itself, or the hash of its descendants at the range's level, combined pairwise level by
+ * level as the appends combined them. ISX_ENOTFOUND when any of them is not stored.
+ */
+static int
+node_from_range(const struct node_range *r, uint8_t (*rows)[32], uint32_t present, unsigned level,
+                uint64_t index, uint8_t out[32])
+{
+    uint8_t tmp[LOG_GROUP][32];
+    uint64_t first = (index << (level - r->level)) - r->lo;
+    uint64_t width = UINT64_C(1) << (level - r->level), i;
+    uint32_t need = (uint32_t)(((UINT64_C(1) << width) - 1) << first);
+
+    if ((present & need) != need)
+        return ISX_ENOTFOUND;
+    if (width == 1) {
+        memcpy(out, rows[first], 32);
+        return 0;
+    }
+    for (i = 0; i < width / 2; i++)
+        isx_merkle_node_hash(rows[first + 2 * i], rows[first + 2 * i + 1], tmp[i]);
+    for (width /= 2; width > 1; width /= 2)
+        for (i = 0; i < width / 2; i++)
+            isx_merkle_node_hash(tmp[2 * i], tmp[2 * i + 1], tmp[i]);
+    memcpy(out, tmp[0], 32);
+    return 0;
+}
+
+int
+isx_store_log_nodes(void *ctx, const struct isx_merkle_addr *addrs, size_t n, uint8_t (*out)[32])
+{
+    struct isx_store *s = ctx;
+    uint8_t got[ISX_MERKLE_MAX_NODES][32], rows[LOG_BATCH][LOG_GROUP][32];
+    struct node_range ranges[ISX_MERKLE_MAX_NODES];
+    size_t want[ISX_MERKLE_MAX_NODES], of[ISX_MERKLE_MAX_NODES], nwant = 0, nranges = 0;
+    size_t i, j, c, k;
+    uint32_t present[LOG_BATCH];
+    int slot, rc = 0;
+
+    if (s == NULL || addrs == NULL || out == NULL || n > ISX_MERKLE_MAX_NODES)
+        return ISX_EINVAL;
+    /* Only addresses a tree can have: leaves [index << level, (index + 1) << level) within
+     * ISX_MERKLE_MAX_SIZE. This also keeps every shift and range below from overflowing. */
+    for (i = 0; i < n; i++)
+        if (addrs[i].level >= 64 || addrs[i].index >= ISX_MERKLE_MAX_SIZE >> addrs[i].level)
+            return ISX_EINVAL;
+    pthread_mutex_lock(&s->node_lock);
+    /* The slots are scattered over tens of megabytes; asking for all of them before looking at
+     * any lets the memory fetches overlap instead of waiting for each in turn. */
+    for (i = 0; s->nodes != NULL && i < n; i++)
+        if (addrs[i].level >= NODE_CACHE_LEVEL)
+            __builtin_prefetch(&s->nodes[node_set_of(addrs[i].level, addrs[i].index)]);
+    for (i = 0; i < n; i++)
+        if (!cache_find_locked(s, addrs[i].level, addrs[i].index, got[i]))
+            want[nwant++] = i;
+    pthread_mutex_unlock(&s->node_lock);
+    if (nwant == 0)
+        goto done;
+    /* Nodes that share a range read it once: a proof's siblings at levels 1 to 3 share one. */
+    for (i = 0; i < nwant; i++) {
+        struct node_range r = range_for(addrs[want[i]].level, addrs[want[i]].index);
+
+        for (j = 0; j < nranges; j++)
+            if (ranges[j].level == r.level && ranges[j].lo == r.lo && ranges[j].count == r.count)
+                break;
+        if (j == nranges)
+            ranges[nranges++] = r;
+        of[i] = j;
+    }
+    /* Chunks may see different snapshots; that is harmless because a node, once stored, never
+     * changes, and every node a proof asks for was stored before its size was. */
+    reader_get(s, &slot);
+    for (c = 0; rc == 0 && c < nranges; c += k) {
+        k = nranges - c < LOG_BATCH ? nranges - c : LOG_BATCH;
+        if ((rc = log_ranges_read(s, slot, ranges + c, k, rows, present)) != 0)
+            break;
+        for (i = 0; rc == 0 && i < nwant; i++)
+            if (of[i] >= c && of[i] < c + k)
+                rc = node_from_range(&ranges[of[i]], rows[of[i] - c], present[of[i] - c],
+                                     addrs[want[i]].level, addrs[want[i]].index, got[want[i]]);
+        pthread_mutex_lock(&s->node_lock);
+        for (j = 0; j < k; j++)
+            for (i = 0; ranges[c + j].level >= NODE_CACHE_LEVEL && i < ranges[c + j].count; i++)
+                if ((present[j] >> i) & 1)
+                    cache_keep_locked(s, ranges[c + j].level, ranges[c + j].lo + i, rows[j][i]);
+        pthread_mutex_unlock(&s->node_lock);
+    }
+    reader_put(s, slot);
+done:
+    if (rc == 0)
+        memcpy(out, got, n * sizeof(got[0]));
     return rc;
 }
 

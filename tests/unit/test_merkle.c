@@ -3,7 +3,9 @@
  * transparency-dev/merkle test constants (every stored node of the 8-leaf tree, more paths
  * and proofs); round trips and single-bit tampering for every size up to 64; agreement with a
  * reference implementation written straight from the RFC's recursive definitions for every
- * size, index and old size up to 200; node-read counts at ten million leaves; and timings.
+ * size, index and old size up to 200; the batched inclusion proof identical to the per-node
+ * one, in one read, for every size and index up to 200 and at sizes up to 2^63; remembered
+ * folds never crossing between trees; node-read counts at ten million leaves; and timings.
  *
  * The in-memory store below keeps each level as an array. It refuses out-of-order puts and
  * reads of nodes that the tree size under test does not contain, so a test passes only if
@@ -90,7 +92,7 @@ struct mem {
     hash_t *level[64];
     uint64_t count[64], cap[64];
     uint64_t limit; /* reads must lie inside a tree of this many leaves */
-    uint64_t reads, puts;
+    uint64_t reads, puts, batches;
     uint64_t fail_after; /* the fail_after-th read or put fails with ISX_ESTORE; 0: never */
     unsigned violations;
 };
@@ -134,6 +136,24 @@ mem_put(void *ctx, unsigned level, uint64_t index, const uint8_t hash[HLEN])
         s->cap[level] = cap;
     }
     memcpy(s->level[level][s->count[level]++], hash, HLEN);
+    return 0;
+}
+
+/* isx_merkle_get_many_fn over the same store: each address read as mem_get reads it, and the
+ * call counted once in `batches`. */
+static int
+mem_get_many(void *ctx, const struct isx_merkle_addr *addrs, size_t n, uint8_t (*out)[HLEN])
+{
+    struct mem *s = ctx;
+    size_t i;
+    int rc;
+
+    s->batches++;
+    if (n == 0 || n > ISX_MERKLE_MAX_NODES)
+        s->violations++;
+    for (i = 0; i < n; i++)
+        if ((rc = mem_get(ctx, addrs[i].level, addrs[i].index, out[i])) != 0)
+            return rc;
     return 0;
 }
 
@@ -617,9 +637,30 @@ test_arguments(void **state)
     assert_int_equal(isx_merkle_root(ISX_MERKLE_MAX_SIZE + 1, mem_get, &s, root), ISX_EINVAL);
     assert_int_equal(isx_merkle_append(ISX_MERKLE_MAX_SIZE, leaves[0], mem_get, &s, mem_put, &s),
                      ISX_EINVAL);
+    /* The batched proof refuses the same arguments, and a missing callback or output, before
+     * it reads anything. */
+    s.batches = 0;
+    assert_int_equal(isx_merkle_inclusion_proof_batch(8, 8, mem_get_many, &s, path, &len),
+                     ISX_EINVAL);
+    assert_int_equal(isx_merkle_inclusion_proof_batch(0, 0, mem_get_many, &s, path, &len),
+                     ISX_EINVAL);
+    assert_int_equal(
+        isx_merkle_inclusion_proof_batch(0, ISX_MERKLE_MAX_SIZE + 1, mem_get_many, &s, path, &len),
+        ISX_EINVAL);
+    assert_int_equal(isx_merkle_inclusion_proof_batch(0, 8, NULL, &s, path, &len), ISX_EINVAL);
+    assert_int_equal(isx_merkle_inclusion_proof_batch(0, 8, mem_get_many, &s, NULL, &len),
+                     ISX_EINVAL);
+    assert_int_equal(isx_merkle_inclusion_proof_batch(0, 8, mem_get_many, &s, path, NULL),
+                     ISX_EINVAL);
+    assert_int_equal(s.batches, 0);
     assert_int_equal(len, 77);
     assert_memory_equal(root, sentinel, HLEN);
     assert_memory_equal(path[0], sentinel, HLEN);
+    /* A tree of one leaf has an empty proof, which needs no read at all. */
+    assert_int_equal(isx_merkle_inclusion_proof_batch(0, 1, mem_get_many, &s, path, &len), 0);
+    assert_int_equal(len, 0);
+    assert_int_equal(s.batches, 0);
+    len = 77;
 
     /* Empty proofs: from the empty tree, and between equal sizes. */
     assert_int_equal(isx_merkle_consistency_proof(0, 8, mem_get, &s, path, &len), 0);
@@ -700,6 +741,9 @@ test_store_failures(void **state)
                  assert_memory_equal(root, sentinel, HLEN));
     EACH_FAILURE(s, (len = 77, memset(path, 0xa5, sizeof(path))),
                  isx_merkle_inclusion_proof(4, 7, mem_get, &s, path, &len),
+                 (assert_int_equal(len, 77), assert_memory_equal(path[0], sentinel, HLEN)));
+    EACH_FAILURE(s, (len = 77, memset(path, 0xa5, sizeof(path))),
+                 isx_merkle_inclusion_proof_batch(4, 7, mem_get_many, &s, path, &len),
                  (assert_int_equal(len, 77), assert_memory_equal(path[0], sentinel, HLEN)));
     EACH_FAILURE(s, (len = 77, memset(path, 0xa5, sizeof(path))),
                  isx_merkle_consistency_proof(3, 7, mem_get, &s, path, &len),
@@ -922,12 +966,120 @@ test_reference(void **state)
     free(leaves);
 }
 
+/* --- The batched inclusion proof --------------------------------------------------------- */
+
+/*
+ * For every size up to 200 and every index: the batched proof is the per-node proof, byte for
+ * byte, and RFC 9162's; it comes from exactly one call of the callback, for as many nodes as the
+ * per-node proof reads one by one, all inside the tree of that size.
+ */
+static void
+test_batch_proof(void **state)
+{
+    enum { N = 200 };
+    hash_t *leaves = calloc(N, sizeof(hash_t));
+    hash_t path[ISX_MERKLE_MAX_PATH], batch[ISX_MERKLE_MAX_PATH], want[ISX_MERKLE_MAX_PATH];
+    unsigned long long checked = 0;
+    struct mem s;
+    uint64_t n, i, reads;
+    size_t len, blen, wlen;
+
+    assert_non_null(leaves);
+    mem_build(&s, leaves, N);
+    for (n = 1; n <= N; n++) {
+        for (i = 0; i < n; i++) {
+            s.reads = 0;
+            len = mem_inclusion(&s, i, n, path);
+            reads = s.reads;
+            s.reads = 0;
+            s.batches = 0;
+            blen = 99;
+            assert_int_equal(isx_merkle_inclusion_proof_batch(i, n, mem_get_many, &s, batch, &blen),
+                             0);
+            assert_int_equal(s.violations, 0);
+            assert_int_equal(s.batches, n > 1 ? 1 : 0);
+            assert_int_equal(s.reads, reads);
+            assert_int_equal(blen, len);
+            assert_memory_equal(batch, path, len * HLEN);
+            wlen = 0;
+            ref_path(leaves, i, n, want, &wlen);
+            assert_int_equal(blen, wlen);
+            assert_memory_equal(batch, want, wlen * HLEN);
+            checked++;
+        }
+    }
+    print_message("batched inclusion proofs: %llu identical to the per-node proofs and to RFC "
+                  "9162's recursion, one read each\n",
+                  checked);
+    mem_free(&s);
+    free(leaves);
+}
+
+/*
+ * Folds are remembered by their peaks' hashes (fold_peaks), so trees of the same size but other
+ * leaves must never share one. Two such trees, proofs taken from each in turn for the same size
+ * and index, each compared with RFC 9162's recursion over its own leaves; more folds go through
+ * than are remembered at once, so remembered ones are also replaced.
+ */
+static void
+test_fold_memo(void **state)
+{
+    enum { N = 200 };
+    hash_t *la = calloc(N, sizeof(hash_t)), *lb = calloc(N, sizeof(hash_t));
+    hash_t path[ISX_MERKLE_MAX_PATH], want[ISX_MERKLE_MAX_PATH];
+    uint8_t root[HLEN], ref[HLEN];
+    struct mem a, b;
+    uint64_t n, i;
+    size_t len, wlen;
+    char data[32];
+
+    assert_non_null(la);
+    assert_non_null(lb);
+    mem_build(&a, la, N);
+    memset(&b, 0, sizeof(b));
+    for (i = 0; i < N; i++) {
+        int dlen = snprintf(data, sizeof(data), "other leaf %llu", (unsigned long long)i);
+
+        isx_merkle_leaf_hash(data, (size_t)dlen, lb[i]);
+        mem_append(&b, lb[i]);
+    }
+    for (n = 180; n <= N; n++) {
+        for (i = 0; i < n; i += 3) {
+            struct mem *s = i % 2 == 0 ? &a : &b;
+            hash_t *leaves = i % 2 == 0 ? la : lb;
+            int k;
+
+            for (k = 0; k < 2; k++, s = s == &a ? &b : &a, leaves = leaves == la ? lb : la) {
+                len = 99;
+                s->limit = n;
+                assert_int_equal(
+                    isx_merkle_inclusion_proof_batch(i, n, mem_get_many, s, path, &len), 0);
+                wlen = 0;
+                ref_path(leaves, i, n, want, &wlen);
+                assert_int_equal(len, wlen);
+                assert_memory_equal(path, want, len * HLEN);
+            }
+        }
+        mem_root(&a, n, root);
+        ref_mth(la, n, ref);
+        assert_memory_equal(root, ref, HLEN);
+        mem_root(&b, n, root);
+        ref_mth(lb, n, ref);
+        assert_memory_equal(root, ref, HLEN);
+    }
+    assert_int_equal(a.violations + b.violations, 0);
+    mem_free(&a);
+    mem_free(&b);
+    free(la);
+    free(lb);
+}
+
 /* --- Node reads at ten million leaves ---------------------------------------------------- */
 
 /* A store that holds every node of a tree of `limit` leaves without keeping any: a node's
  * hash is SHA-256 of its address. The hashes do not add up, so only reads are checked. */
 struct sparse {
-    uint64_t limit, reads, puts;
+    uint64_t limit, reads, puts, batches;
     unsigned violations;
 };
 
@@ -943,6 +1095,23 @@ sparse_get(void *ctx, unsigned level, uint64_t index, uint8_t out[HLEN])
         return ISX_ENOTFOUND;
     }
     isx_sha256(addr, sizeof(addr), out);
+    return 0;
+}
+
+/* The batched read over the sparse store; `batches` counts the calls. */
+static int
+sparse_get_many(void *ctx, const struct isx_merkle_addr *addrs, size_t n, uint8_t (*out)[HLEN])
+{
+    struct sparse *s = ctx;
+    size_t i;
+    int rc;
+
+    s->batches++;
+    if (n == 0 || n > ISX_MERKLE_MAX_NODES)
+        s->violations++;
+    for (i = 0; i < n; i++)
+        if ((rc = sparse_get(ctx, addrs[i].level, addrs[i].index, out[i])) != 0)
+            return rc;
     return 0;
 }
 
@@ -1042,6 +1211,62 @@ test_read_counts(void **state)
         (unsigned long long)worst_cons);
 }
 
+/*
+ * The batched proof at large sizes, up to the largest: the same proof as the per-node one
+ * (the sparse store's nodes do not add up, so this compares entry by entry), one read for as
+ * many nodes as the per-node proof reads. 2^63 - 1 has 63 one bits, so its proofs need the most
+ * nodes of any size (d + p - 1 = 125), which must fit ISX_MERKLE_MAX_NODES.
+ */
+static void
+test_batch_large(void **state)
+{
+    static const uint64_t sizes[] = {
+        10000000,
+        10000001,
+        9999999,
+        8388608,
+        12582911,
+        UINT64_C(1) << 40,
+        (UINT64_C(1) << 40) + 12345,
+        ISX_MERKLE_MAX_SIZE - 1,
+        ISX_MERKLE_MAX_SIZE,
+    };
+    hash_t path[ISX_MERKLE_MAX_PATH], batch[ISX_MERKLE_MAX_PATH];
+    uint64_t rnd = 0x2545f4914f6cdd1du, most = 0;
+    struct sparse s;
+    size_t v, len, blen;
+    int j;
+
+    for (v = 0; v < sizeof(sizes) / sizeof(sizes[0]); v++) {
+        uint64_t n = sizes[v];
+
+        memset(&s, 0, sizeof(s));
+        s.limit = n;
+        for (j = 0; j < 100; j++) {
+            uint64_t i = j == 0 ? 0 : j == 1 ? n - 1 : j == 2 ? n / 2 : next_rand(&rnd) % n;
+            uint64_t reads;
+
+            s.reads = 0;
+            assert_int_equal(isx_merkle_inclusion_proof(i, n, sparse_get, &s, path, &len), 0);
+            reads = s.reads;
+            s.reads = 0;
+            s.batches = 0;
+            assert_int_equal(
+                isx_merkle_inclusion_proof_batch(i, n, sparse_get_many, &s, batch, &blen), 0);
+            assert_int_equal(s.batches, 1);
+            assert_int_equal(s.reads, reads);
+            assert_true(reads <= ISX_MERKLE_MAX_NODES);
+            assert_int_equal(blen, len);
+            assert_memory_equal(batch, path, len * HLEN);
+            most = reads > most ? reads : most;
+        }
+        assert_int_equal(s.violations, 0);
+    }
+    print_message("batched proofs at sizes up to 2^63: identical, at most %llu nodes in one read "
+                  "(room for %d)\n",
+                  (unsigned long long)most, ISX_MERKLE_MAX_NODES);
+}
+
 /* --- Timings (printed, not asserted) ---------------------------------------------------- */
 
 static void
@@ -1104,8 +1329,9 @@ main(void)
         cmocka_unit_test(test_vector_inclusion), cmocka_unit_test(test_vector_consistency),
         cmocka_unit_test(test_arguments),        cmocka_unit_test(test_store_failures),
         cmocka_unit_test(test_inclusion_tamper), cmocka_unit_test(test_consistency_tamper),
-        cmocka_unit_test(test_reference),        cmocka_unit_test(test_read_counts),
-        cmocka_unit_test(test_timing),
+        cmocka_unit_test(test_reference),        cmocka_unit_test(test_batch_proof),
+        cmocka_unit_test(test_fold_memo),        cmocka_unit_test(test_read_counts),
+        cmocka_unit_test(test_batch_large),      cmocka_unit_test(test_timing),
     };
 
     if (isx_crypto_init() != 0)
