@@ -102,5 +102,4 @@ int isx__api_consult_minutes(struct isx_http_req *req);
 /* Appends the consultations' and the calendar's figures to /metrics. */
 void isx__api_consult_metrics(struct isx_node *n, struct isx_buf *out);
 
-
 #endif

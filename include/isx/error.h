@@ -19,14 +19,14 @@
     X(TYPE, 422, "wrong type")                                                                     \
     X(NOTFOUND, 404, "not found")                                                                  \
     X(EXISTS, 409, "already exists")                                                               \
-    X(CONFLICT, 409, "conflicts with the current state")                                         \
+    X(CONFLICT, 409, "conflicts with the current state")                                           \
     X(RETIRED, 409, "retired")                                                                     \
     X(SIG, 422, "signature does not verify")                                                       \
     X(KEY, 422, "unknown signing key")                                                             \
     X(SECRET, 422, "state secrets are not exchanged (Art. 6.2)")                                   \
     X(MARKING, 403, "the marking does not allow this")                                             \
     X(AUTH, 401, "authentication required")                                                        \
-    X(FORBIDDEN, 403, "not allowed")                                             \
+    X(FORBIDDEN, 403, "not allowed")                                                               \
     X(TOOBIG, 413, "request too large")                                                            \
     X(METHOD, 405, "method not allowed")                                                           \
     X(MEDIA, 415, "unsupported media type")                                                        \

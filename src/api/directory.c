@@ -199,7 +199,8 @@ check_ownership(struct isx_http_req *req, const char *type, const json_t *body,
     if (aref != NULL) {
         rc = isx_node_get(n, aref, NULL, &a);
         int ok = rc == 0 && isx_object_clear_body(a) != NULL &&
-                 strcmp(json_string_value(json_object_get(isx_object_clear_body(a), "party")), party) == 0;
+                 strcmp(json_string_value(json_object_get(isx_object_clear_body(a), "party")),
+                        party) == 0;
         isx_object_free(a);
         if (!ok)
             return isx_diag_set(&req->diag, ISX_EFIELD, "authority", "directory.authority_unknown",
@@ -221,12 +222,12 @@ publish(struct isx_http_req *req, const char *type, const char *id, json_t *mark
     rc = isx_node_publish(n, type, id, marking, body, &change, expect, &o, &req->diag);
     if (rc == 0) {
         if (status == 201)
-            isx_http_set_header(
-                req, "Location",
-                isx_arena_printf(req->arena, "%s/%s", req->path,
-                                 strcmp(type, "party") == 0
-                                     ? json_string_value(json_object_get(isx_object_clear_body(o), "code"))
-                                     : o->id));
+            isx_http_set_header(req, "Location",
+                                isx_arena_printf(req->arena, "%s/%s", req->path,
+                                                 strcmp(type, "party") == 0
+                                                     ? json_string_value(json_object_get(
+                                                           isx_object_clear_body(o), "code"))
+                                                     : o->id));
         rc = isx__api_reply_object(req, status, o);
     }
     isx_object_free(o);

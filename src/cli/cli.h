@@ -398,7 +398,6 @@ int isx__cli_consult_minutes(struct isx__cli *c, const struct isx__cli_args *a);
 int isx__cli_consult_list(struct isx__cli *c, const struct isx__cli_args *a);
 int isx__cli_consult_show(struct isx__cli *c, const struct isx__cli_args *a);
 
-
 /* One row of a list table, from one item of a page. */
 typedef int (*isx__cli_row_fn)(struct isx__cli *c, struct isx__cli_table *t, const json_t *env);
 

@@ -104,8 +104,8 @@ static const struct isx__cli_verb verbs[] = {
     {"peer", "list", isx__cli_peer_list, 0, 0, "cli.help.peer.list", 0, TOKEN},
     {"peer", "remove", isx__cli_peer_remove, 1, 1, "cli.help.peer.remove", 0, TOKEN},
     {"peer", "alarms", isx__cli_peer_alarms, 0, 0, "cli.help.peer.alarms", 0, TOKEN},
-    {"release", "grant", isx__cli_release_grant, 1, 1, "cli.help.release.grant",
-     O(TO) | O(NOTE), TOKEN},
+    {"release", "grant", isx__cli_release_grant, 1, 1, "cli.help.release.grant", O(TO) | O(NOTE),
+     TOKEN},
 
     /* Requests and joint response (issue 6). */
     {"request", "open", isx__cli_request_open, 0, ISX__CLI_MAX_ARGS, "cli.help.request.open",

@@ -29,8 +29,8 @@
 #include "isx/taxonomy.h"
 #include "isx/timeutil.h"
 
-#define TYPE_LIMIT   100000
-#define SCAN_LEAVES  2000
+#define TYPE_LIMIT  100000
+#define SCAN_LEAVES 2000
 
 int64_t
 isx_fed_today(void)

@@ -386,10 +386,10 @@ test_markings_per_party(void **state)
             json_t *stored = call("POST", "/api/v1/objects", NULL, text, 201);
             /* The node opened it: its users read the body, beside the sealed form. */
             assert_non_null(json_object_get(stored, "sealed"));
-            assert_string_equal(json_string_value(json_object_get(
-                                    json_object_get(json_object_get(stored, "body"), "title"),
-                                    "ru")),
-                                "Сообщение");
+            assert_string_equal(
+                json_string_value(json_object_get(
+                    json_object_get(json_object_get(stored, "body"), "title"), "ru")),
+                "Сообщение");
             json_decref(stored);
             json_t *r = call("GET", "/api/v1/reports?party=RU", NULL, NULL, 200);
             assert_int_equal(json_array_size(json_object_get(r, "items")), 1);

@@ -145,7 +145,8 @@ test_release_bodies(void **state)
         "\"2026-11-21T10:00:00.000Z\",\"hash\":\"HASH\",\"to\":[\"ZZ\"]}",
         "{\"object\":\"report--8d0b6a8e-2a2f-4c5e-9a57-6f7cf0c8a1d2\",\"version\":"
         "\"2026-11-21T10:00:00.000Z\",\"hash\":\"HASH\",\"to\":[\"KZ\"],\"keys\":[{\"party\":"
-        "\"TJ\",\"wrapped\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+        "\"TJ\",\"wrapped\":"
+        "\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
         "\"}]}",
         "{\"object\":\"report--8d0b6a8e-2a2f-4c5e-9a57-6f7cf0c8a1d2\",\"version\":"
         "\"2026-11-21T10:00:00.000Z\",\"hash\":\"HASH\",\"to\":[\"KZ\"],\"extra\":1}",
@@ -237,8 +238,7 @@ test_marking_decides_and_seals(void **state)
     struct isx_object *got = NULL;
     assert_int_equal(isx_node_get(ru, o->id, NULL, &got), 0);
     assert_string_equal(
-        json_string_value(json_object_get(json_object_get(got->opened, "title"), "en")),
-        "for RU");
+        json_string_value(json_object_get(json_object_get(got->opened, "title"), "en")), "for RU");
     isx_object_free(got);
     /* KZ is not named and is not a relay. */
     memset(&d, 0, sizeof(d));
@@ -311,8 +311,8 @@ test_door_refusals(void **state)
     isx_object_free(copy);
     /* An object from a party whose key RU does not know. */
     assert_int_equal(isx_object_new("report", NULL, "TJ", json_pack("{s:s}", "tlp", "green"),
-                                    json_pack("{s:s, s:{s:s}, s:[]}", "threat", "T2", "title",
-                                              "en", "x", "indicators"),
+                                    json_pack("{s:s, s:{s:s}, s:[]}", "threat", "T2", "title", "en",
+                                              "x", "indicators"),
                                     NULL, &copy),
                      0);
     assert_int_equal(isx_object_sign(copy, kz->signer), 0);
@@ -321,8 +321,8 @@ test_door_refusals(void **state)
     /* AMBER in clear, signed by CN: refused at the door (Art. 6 by construction). */
     assert_int_equal(isx_object_new("report", NULL, "CN",
                                     json_pack("{s:s, s:[s]}", "tlp", "amber", "to", "RU"),
-                                    json_pack("{s:s, s:{s:s}, s:[]}", "threat", "T2", "title",
-                                              "en", "clear", "indicators"),
+                                    json_pack("{s:s, s:{s:s}, s:[]}", "threat", "T2", "title", "en",
+                                              "clear", "indicators"),
                                     NULL, &copy),
                      0);
     assert_int_equal(isx_object_sign(copy, cn->signer), 0);
