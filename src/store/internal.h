@@ -18,5 +18,17 @@ void isx__store_writer_unlock(struct isx_store *s);
 /* One statement with text parameters (NULL = SQL NULL) that returns no rows. */
 int isx__store_run(sqlite3 *db, const char *sql, int n, const char *const *params);
 void isx__store_bind_text(sqlite3_stmt *st, int idx, const char *v);
+/*
+ * The first column of the first row of `sql` on a reader, appended to `out`: ?1 is `key`
+ * (text when keylen < 0, else a blob of keylen bytes), ?2 is `key2` when not NULL.
+ * ISX_ENOTFOUND when there is no row.
+ */
+int isx__store_fetch_blob(struct isx_store *s, const char *sql, const void *key, int keylen,
+                          const char *key2, struct isx_buf *out);
+/*
+ * The envelope in column `canonical_col` as the API shows it: with the opened body of column
+ * `opened_col` (when that column exists and is not NULL) beside "sealed". NULL if unparsable.
+ */
+json_t *isx__store_view(sqlite3_stmt *st, int canonical_col, int opened_col);
 
 #endif

@@ -428,43 +428,16 @@ done:
     return rc;
 }
 
-/* The first row's first column (a blob) of a query keyed by a hash and an optional text. */
-static int
-blob_by_hash(struct isx_store *s, const char *sql, const uint8_t hash[32], const char *text,
-             struct isx_buf *out)
-{
-    int slot, rc;
-    sqlite3 *db = isx__store_reader(s, &slot);
-    sqlite3_stmt *st;
-
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-        rc = ISX_ESTORE;
-        goto done;
-    }
-    sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
-    if (text != NULL)
-        isx__store_bind_text(st, 2, text);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        rc = isx_buf_append(out, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
-    else
-        rc = rc == SQLITE_DONE ? ISX_ENOTFOUND : ISX_ESTORE;
-    sqlite3_finalize(st);
-done:
-    isx__store_reader_put(s, slot);
-    return rc;
-}
-
 int
 isx_store_release_find(struct isx_store *s, const uint8_t hash[32], const char *party,
                        struct isx_buf *out)
 {
-    return blob_by_hash(
+    return isx__store_fetch_blob(
         s,
         "SELECT o.canonical FROM releases r JOIN objects o ON o.seq = r.release_seq "
         "WHERE r.object_hash = ?1 AND r.party = ?2 ORDER BY r.release_seq DESC "
         "LIMIT 1",
-        hash, party, out);
+        hash, 32, party, out);
 }
 
 int
@@ -472,10 +445,11 @@ isx_store_opened_get(struct isx_store *s, const uint8_t hash[32], json_t **body)
 {
     struct isx_buf b = ISX_BUF_INIT;
     json_t *v;
-    int rc = blob_by_hash(s,
-                          "SELECT p.body FROM objects o JOIN opened p ON p.object_seq = o.seq "
-                          "WHERE o.hash = ?1",
-                          hash, NULL, &b);
+    int rc =
+        isx__store_fetch_blob(s,
+                              "SELECT p.body FROM objects o JOIN opened p ON p.object_seq = o.seq "
+                              "WHERE o.hash = ?1",
+                              hash, 32, NULL, &b);
 
     if (rc == 0) {
         v = json_loadb(b.data, b.len, 0, NULL);
@@ -511,16 +485,11 @@ isx_store_type_list(struct isx_store *s, const char *type, size_t limit, json_t 
     isx__store_bind_text(st, 1, type);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        json_t *env =
-            json_loadb(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), 0, NULL);
+        json_t *env = isx__store_view(st, 0, 1);
         if (env == NULL) {
             rc = ISX_ESTORE;
             break;
         }
-        if (sqlite3_column_type(st, 1) != SQLITE_NULL)
-            json_object_set_new(env, "body",
-                                json_loadb(sqlite3_column_blob(st, 1),
-                                           (size_t)sqlite3_column_bytes(st, 1), 0, NULL));
         json_array_append_new(list, env);
     }
     if (rc == SQLITE_DONE) {

@@ -14,6 +14,7 @@
 
 #include <sqlite3.h>
 
+#include "internal.h"
 #include "isx/directory.h"
 #include "isx/hash.h"
 #include "isx/i18n.h"
@@ -1057,9 +1058,9 @@ unlock:
     return rc;
 }
 
-static int
-fetch_blob(struct isx_store *s, const char *sql, const void *key, int keylen, const char *key2,
-           struct isx_buf *out)
+int
+isx__store_fetch_blob(struct isx_store *s, const char *sql, const void *key, int keylen,
+                      const char *key2, struct isx_buf *out)
 {
     int slot, rc;
     sqlite3 *db = reader_get(s, &slot);
@@ -1090,18 +1091,21 @@ int
 isx_store_get(struct isx_store *s, const char *id, const char *version, struct isx_buf *out)
 {
     if (version != NULL)
-        return fetch_blob(s, "SELECT canonical FROM objects WHERE id = ?1 AND version = ?2", id, -1,
-                          version, out);
-    return fetch_blob(s,
-                      "SELECT o.canonical FROM heads h JOIN objects o ON o.seq = h.object_seq "
-                      "WHERE h.id = ?1",
-                      id, -1, NULL, out);
+        return isx__store_fetch_blob(s,
+                                     "SELECT canonical FROM objects WHERE id = ?1 AND version = ?2",
+                                     id, -1, version, out);
+    return isx__store_fetch_blob(
+        s,
+        "SELECT o.canonical FROM heads h JOIN objects o ON o.seq = h.object_seq "
+        "WHERE h.id = ?1",
+        id, -1, NULL, out);
 }
 
 int
 isx_store_get_by_hash(struct isx_store *s, const uint8_t hash[32], struct isx_buf *out)
 {
-    return fetch_blob(s, "SELECT canonical FROM objects WHERE hash = ?1", hash, 32, NULL, out);
+    return isx__store_fetch_blob(s, "SELECT canonical FROM objects WHERE hash = ?1", hash, 32, NULL,
+                                 out);
 }
 
 int
@@ -1178,16 +1182,9 @@ collect_page(sqlite3_stmt *st, size_t limit, json_t **items, char **next)
             more = 1;
             break;
         }
-        json_t *env =
-            json_loadb(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), 0, NULL);
+        json_t *env = isx__store_view(st, 0, 2);
         free(last);
         last = strdup((const char *)sqlite3_column_text(st, 1));
-        /* A sealed entry this node opened is listed as the API shows it: with its body. */
-        if (env != NULL && sqlite3_column_count(st) > 2 &&
-            sqlite3_column_type(st, 2) != SQLITE_NULL)
-            json_object_set_new(env, "body",
-                                json_loadb(sqlite3_column_blob(st, 2),
-                                           (size_t)sqlite3_column_bytes(st, 2), 0, NULL));
         if (env == NULL || json_array_append_new(list, env) != 0 || last == NULL) {
             rc = ISX_ESTORE;
             goto fail;
@@ -1483,7 +1480,7 @@ int
 isx_store_meta_get(struct isx_store *s, const char *key, char **value)
 {
     struct isx_buf b = ISX_BUF_INIT;
-    int rc = fetch_blob(s, "SELECT value FROM meta WHERE key = ?1", key, -1, NULL, &b);
+    int rc = isx__store_fetch_blob(s, "SELECT value FROM meta WHERE key = ?1", key, -1, NULL, &b);
 
     if (rc == 0)
         *value = isx_buf_steal(&b, NULL);
@@ -2318,4 +2315,19 @@ void
 isx__store_bind_text(sqlite3_stmt *st, int idx, const char *v)
 {
     bind_text(st, idx, v);
+}
+
+json_t *
+isx__store_view(sqlite3_stmt *st, int canonical_col, int opened_col)
+{
+    json_t *env = json_loadb(sqlite3_column_blob(st, canonical_col),
+                             (size_t)sqlite3_column_bytes(st, canonical_col), 0, NULL);
+
+    /* A sealed object this node opened is shown as the API shows it: with its body. */
+    if (env != NULL && opened_col < sqlite3_column_count(st) &&
+        sqlite3_column_type(st, opened_col) != SQLITE_NULL)
+        json_object_set_new(env, "body",
+                            json_loadb(sqlite3_column_blob(st, opened_col),
+                                       (size_t)sqlite3_column_bytes(st, opened_col), 0, NULL));
+    return env;
 }
