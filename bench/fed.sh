@@ -20,6 +20,8 @@
 set -eu
 
 cd "$(dirname "$0")/.."
+# scaled, stop_pid, say, wait_port, get and the table helpers.
+. bench/lib.sh
 SCALE=${BENCH_SCALE:-1}
 OUT=build/bench
 NESTED=${BENCH_FED_NESTED:-0}
@@ -32,10 +34,6 @@ else
 fi
 PKGS="libsodium jansson libmicrohttpd sqlite3 libcurl libidn2"
 
-scaled() {
-    awk -v s="$SCALE" -v n="$1" -v min="$2" 'BEGIN { v = int(n * s + 0.5); if (v < min) v = min; print v }'
-}
-
 REPORTS=$(scaled 1000 10)
 ROWS=$((REPORTS * 1000))
 INGEST_CAP_S=$(scaled 240 60)
@@ -46,20 +44,6 @@ TMP=$(mktemp -d /tmp/isx-fedbench-XXXXXX)
 A_PID=
 B_PID=
 
-stop_pid() {
-    # Stops one process this script started: SIGTERM, up to 15 s, then SIGKILL.
-    pid=$1
-    [ -n "$pid" ] || return 0
-    kill -TERM "$pid" 2>/dev/null || return 0
-    i=0
-    while [ $i -lt 150 ] && kill -0 "$pid" 2>/dev/null; do
-        sleep 0.1
-        i=$((i + 1))
-    done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-}
-
 cleanup() {
     stop_pid "$B_PID"
     stop_pid "$A_PID"
@@ -67,28 +51,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-say() {
-    echo "bench: $*" >&2
-}
-
-wait_port() {
-    i=0
-    while [ $i -lt 100 ]; do
-        port=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$1" 2>/dev/null | head -n 1)
-        if [ -n "$port" ]; then
-            echo "$port"
-            return 0
-        fi
-        sleep 0.1
-        i=$((i + 1))
-    done
-    return 1
-}
-
-get() {
-    awk -v k="$1" '$1 == k { v = $2 } END { if (v != "") print v }' "$RAW"
-}
 
 # CPU time process $1 has used so far, in clock ticks.
 ticks() {
@@ -236,24 +198,6 @@ echo "fed_b_log_errors $(grep -c 'refused' "$TMP/b.log" || true)" >>"$RAW"
 
 # ---- the section ----
 [ "$NESTED" = 1 ] || : >"$RESULTS"
-out() {
-    printf '%s\n' "$*" | tee -a "$RESULTS"
-}
-row() {
-    out "$(printf '%-34s %10s %-10s %-40s %-34s %s' "$1" "$2" "$3" "$4" "$5" "$6")"
-}
-pct() {
-    awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b != "" && b > 0) printf "(%d%%)", a * 100 / b }'
-}
-mib() {
-    awk -v k="$1" 'BEGIN { if (k != "") printf "%.1f", k / 1024 }'
-}
-verdict() {
-    awk -v v="$1" -v op="$2" -v l="$3" 'BEGIN {
-        if (v == "") { print "-"; exit }
-        ok = (op == "ge") ? (v + 0 >= l + 0) : (v + 0 < l + 0)
-        print ok ? "MET" : "NOT MET" }'
-}
 
 N=$(awk -v n="$ROWS" 'BEGIN { if (n % 1000000 == 0) printf "%dM", n / 1000000; else printf "%dk", n / 1000 }')
 if [ "$NESTED" = 1 ]; then

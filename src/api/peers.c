@@ -61,12 +61,19 @@ static const struct isx_schema_field peer_fields[] = {
     END,
 };
 
-static json_t *
-peer_json(struct isx_node *n, const struct isx_peer *p)
+static uint64_t
+log_size(struct isx_node *n)
 {
     uint64_t size = 0;
 
     isx_store_log_size(n->store, &size);
+    return size;
+}
+
+/* A peer as the API shows it; `size` is this node's log size, for the backlog. */
+static json_t *
+peer_json(const struct isx_peer *p, uint64_t size)
+{
     return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:s?, s:s?, s:s?, s:I, s:I, s:I, "
                      "s:I, s:I, s:I, s:I}",
                      "party", p->party, "url", p->url, "name", p->name, "key_id", p->key_id,
@@ -95,8 +102,9 @@ isx__api_peer_list(struct isx_http_req *req)
     if ((rc = isx_store_peer_list(n->store, &peers, &np)) != 0 ||
         (rc = isx_store_alarm_count(n->store, &alarms)) != 0)
         goto done;
+    uint64_t size = log_size(n);
     for (size_t i = 0; i < np; i++)
-        json_array_append_new(items, peer_json(n, &peers[i]));
+        json_array_append_new(items, peer_json(&peers[i], size));
     doc = json_pack("{s:O, s:I}", "items", items, "alarms", (json_int_t)alarms);
     rc = doc != NULL ? isx_http_reply_json(req, 200, doc) : ISX_ENOMEM;
 done:
@@ -130,7 +138,7 @@ isx__api_peer_get(struct isx_http_req *req)
         return rc;
     if ((rc = isx_store_peer_get(n->store, party, &p)) != 0)
         return isx_diag_set(&req->diag, rc, "party", "api.not_found", party);
-    doc = peer_json(n, &p);
+    doc = peer_json(&p, log_size(n));
     rc = doc != NULL ? isx_http_reply_json(req, 200, doc) : ISX_ENOMEM;
     json_decref(doc);
     return rc;
@@ -222,7 +230,7 @@ isx__api_peer_add(struct isx_http_req *req)
         (rc = isx_store_peer_get(n->store, p.party, &stored)) != 0)
         goto done;
     isx_fed_kick(n->fed);
-    doc = peer_json(n, &stored);
+    doc = peer_json(&stored, log_size(n));
     rc = doc != NULL ? isx_http_reply_json(req, existed ? 200 : 201, doc) : ISX_ENOMEM;
     json_decref(doc);
 done:
