@@ -429,6 +429,31 @@ test_signed_requests_and_refusals(void **state)
         assert_true(metric(kz, line) >= 1);
     }
 
+    /* Signed but malformed: a batch that is not {"objects":[...]}, and a cursor that is not a
+     * number, are refused naming what is wrong. */
+    static const char notabatch[] = "{\"things\":[]}";
+    assert_int_equal(
+        signed_call(kz, "TJ", tj, "POST", "/fed/v1/objects", notabatch, now, notabatch, NULL), 422);
+    assert_int_equal(signed_call(kz, "TJ", tj, "GET", "/fed/v1/objects", NULL, now, NULL, NULL),
+                     200);
+    struct isx_httpsig_headers q = {0};
+    /* The query is not covered by the signature: a signed path with a bad cursor. */
+    struct isx_httpsig_request qr = {"GET", "/fed/v1/consistency", NULL, NULL, NULL, 0, NULL, NULL};
+    struct isx_httpsig_signing qs = {"TJ", isx_signer_key_id(tj), isx_httpsig_use_signer, tj, NULL,
+                                     0};
+    assert_int_equal(isx_httpsig_sign(&qr, &qs, now, NULL, &q), 0);
+    const char *qh[] = {"Content-Digest",  q.content_digest, "Signature-Input",
+                        q.signature_input, "Signature",      q.signature};
+    char qurl[256];
+    snprintf(qurl, sizeof(qurl), "%s/fed/v1/consistency?from=abc", kz->url);
+    struct isx_http_call qc = {"GET", qurl, NULL, ISX_LANG_EN, NULL, 0, 10000, qh, 3};
+    assert_int_equal(isx_http_call(&qc, &r), 0);
+    assert_int_equal(r.status, 400);
+    p = json_loadb(r.body.data, r.body.len, 0, NULL);
+    assert_string_equal(json_string_value(json_object_get(p, "field")), "from");
+    json_decref(p);
+    isx_buf_free(&r.body);
+
     /* A pushed object that fails verification is refused with a reason, and not stored. */
     char bad[512];
     snprintf(
